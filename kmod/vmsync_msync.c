@@ -10,6 +10,7 @@
  */
 
 #include <linux/backing-dev.h>
+#include <linux/compat.h>
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -283,9 +284,12 @@ static int vmsync_range_locked(struct mm_struct *mm, unsigned long start,
  * Argument checks in the order and with the codes of msync(2).  On success
  * *endp is the page-aligned end; *endp == addr means there is nothing to do.
  * Unlike msync(2), a length that wraps when rounded up is -ENOMEM too.
+ * "Wraps" is in the caller's address width: a 32-bit caller's range ends
+ * at 4 GiB even though the sum does not overflow in 64 bits.
  */
 static int vmsync_msync_check(u64 addr, u64 len, u32 flags, u64 *endp)
 {
+	u64 top = in_compat_syscall() ? U32_MAX : ULONG_MAX;
 	u64 end;
 
 	if (flags & ~VMSYNC_MS_ALL)
@@ -294,8 +298,7 @@ static int vmsync_msync_check(u64 addr, u64 len, u32 flags, u64 *endp)
 		return -EINVAL;
 	if ((flags & VMSYNC_MS_ASYNC) && (flags & VMSYNC_MS_SYNC))
 		return -EINVAL;
-	if (check_add_overflow(addr, len, &end) ||
-	    end > (u64)ULONG_MAX - PAGE_SIZE + 1)
+	if (check_add_overflow(addr, len, &end) || end > top - PAGE_SIZE + 1)
 		return -ENOMEM;
 	*endp = PAGE_ALIGN(end);
 	return 0;
