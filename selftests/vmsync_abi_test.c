@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/vmsync ABI and libvmsync: the API ioctl, unknown ioctls,
+ * reserved fields, output structs, permissions, and the library's
+ * behaviour with the module absent.  Built for 64-bit and, as
+ * vmsync_abi_test_32, for 32-bit callers going through compat_ioctl.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "vmsync.h"
+#include "vmsync_test_util.h"
+
+#define P		vt_page
+
+#define EXPECT_FAIL(err, call) do {				\
+		int _ret = (call);				\
+		int _errno = errno;				\
+		EXPECT_EQ(-1, _ret);				\
+		EXPECT_EQ(err, _errno);				\
+	} while (0)
+
+static const uint64_t poison64 = 0xA5A5A5A5A5A5A5A5ULL;
+
+FIXTURE(dev) {
+	int fd;
+	char path[4096];
+	int file;
+	unsigned char *map;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(VMSYNC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("%s", vmsync_strerror(ENODEV));
+	snprintf(self->path, sizeof(self->path), "%s/abi-%d", vt_test_dir(),
+		 getpid());
+	self->file = vt_create_file(vt_test_dir(), strrchr(self->path, '/') + 1,
+				    2, true);
+	ASSERT_LE(0, self->file);
+	self->map = mmap(NULL, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->file, 0);
+	ASSERT_NE(MAP_FAILED, self->map);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->map && self->map != MAP_FAILED)
+		munmap(self->map, 2 * P);
+	if (self->file > 0)
+		close(self->file);
+	if (self->fd > 0)
+		close(self->fd);
+}
+
+/* A valid msync request with every out field poisoned. */
+static void msync_args(struct vmsync_msync_args *args, void *addr, size_t len,
+		       uint32_t flags)
+{
+	memset(args, VT_POISON, sizeof(*args));
+	args->addr = (uintptr_t)addr;
+	args->len = len;
+	args->flags = flags;
+	args->reserved0 = 0;
+	memset(args->reserved, 0, sizeof(args->reserved));
+}
+
+TEST_F(dev, api_reports_version_and_features)
+{
+	struct vmsync_api api;
+	unsigned int i;
+
+	memset(&api, VT_POISON, sizeof(api));
+	api.api = VMSYNC_API;
+	api.reserved0 = 0;
+	memset(api.reserved, 0, sizeof(api.reserved));
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_API, &api));
+	EXPECT_EQ(VMSYNC_API, api.api);
+	EXPECT_EQ(VMSYNC_API_VERSION, api.version);
+	EXPECT_EQ(VMSYNC_FEATURE_MSYNC | VMSYNC_FEATURE_ASYNC_STARTS_IO |
+		  VMSYNC_FEATURE_INVALIDATE, api.features);
+	EXPECT_EQ((1ULL << _IOC_NR(VMSYNC_IOC_API)) |
+		  (1ULL << _IOC_NR(VMSYNC_IOC_MSYNC)), api.ioctls);
+	EXPECT_EQ(VMSYNC_MS_ALL, api.msync_flags);
+	/* Every byte was written: no poison, reserved fields zero. */
+	EXPECT_EQ(0, api.reserved0);
+	for (i = 0; i < ARRAY_SIZE(api.reserved); i++)
+		EXPECT_EQ(0, api.reserved[i]);
+
+	/* The library reports the same. */
+	memset(&api, VT_POISON, sizeof(api));
+	ASSERT_EQ(0, vmsync_get_api(&api));
+	EXPECT_EQ(VMSYNC_API_VERSION, api.version);
+}
+
+TEST_F(dev, api_rejects_bad_input)
+{
+	struct vmsync_api api;
+
+	memset(&api, 0, sizeof(api));
+	api.api = VMSYNC_API + 1;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
+	EXPECT_EQ(0, api.version);
+
+	memset(&api, 0, sizeof(api));
+	api.api = VMSYNC_API;
+	api.reserved0 = 1;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
+	EXPECT_EQ(0, api.version);
+
+	memset(&api, 0, sizeof(api));
+	api.api = VMSYNC_API;
+	api.reserved[3] = 1;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
+	EXPECT_EQ(0, api.version);
+
+	EXPECT_FAIL(EFAULT, ioctl(self->fd, VMSYNC_IOC_API, NULL));
+}
+
+TEST_F(dev, unknown_ioctl_enotty)
+{
+	const unsigned long bad_cmds[] = {
+		_IO(VMSYNC_IOC_MAGIC, 0x7f),
+		_IOWR(VMSYNC_IOC_MAGIC, 0x3f, struct vmsync_msync_args),
+		/* A known number with another size or direction. */
+		_IOWR(VMSYNC_IOC_MAGIC, 0x01, char[8]),
+		_IOW(VMSYNC_IOC_MAGIC, 0x01, struct vmsync_msync_args),
+	};
+	struct vmsync_msync_args args;
+	int nread = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_cmds); i++) {
+		msync_args(&args, self->map, P, VMSYNC_MS_SYNC);
+		EXPECT_FAIL(ENOTTY, ioctl(self->fd, bad_cmds[i], &args));
+	}
+	/* Left alone by every one of them. */
+	EXPECT_EQ(poison64, args.pages_written);
+	EXPECT_FAIL(ENOTTY, ioctl(self->fd, FIONREAD, &nread));
+}
+
+TEST_F(dev, msync_reserved_fields_einval)
+{
+	struct vmsync_msync_args args;
+
+	self->map[0] = 1;
+	msync_args(&args, self->map, P, VMSYNC_MS_SYNC);
+	args.reserved0 = 1;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_MSYNC, &args));
+	EXPECT_EQ(poison64, args.pages_written);
+	EXPECT_EQ(poison64, args.pages_discarded);
+
+	msync_args(&args, self->map, P, VMSYNC_MS_SYNC);
+	args.reserved[1] = 1ULL << 63;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_MSYNC, &args));
+	EXPECT_EQ(poison64, args.pages_written);
+	/* Nothing was done. */
+	EXPECT_TRUE(vt_page_dirty(self->map));
+}
+
+TEST_F(dev, msync_out_fields_written)
+{
+	struct vmsync_msync_args args;
+
+	self->map[0] = 1;
+	self->map[P] = 1;
+	msync_args(&args, self->map, 2 * P, VMSYNC_MS_SYNC);
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_MSYNC, &args));
+	EXPECT_EQ(2, args.pages_written);
+	EXPECT_EQ(0, args.pages_discarded);
+	/* In fields are returned unchanged. */
+	EXPECT_EQ((uintptr_t)self->map, args.addr);
+	EXPECT_EQ(2 * P, args.len);
+	EXPECT_EQ(VMSYNC_MS_SYNC, args.flags);
+	EXPECT_EQ(0, args.reserved0);
+	EXPECT_EQ(0, args.reserved[0]);
+	EXPECT_EQ(0, args.reserved[1]);
+
+	msync_args(&args, self->map, 2 * P,
+		   VMSYNC_MS_SYNC | VMSYNC_MS_INVALIDATE);
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_MSYNC, &args));
+	EXPECT_EQ(0, args.pages_written);
+	EXPECT_EQ(2, args.pages_discarded);
+
+	/* Written also when the call fails part way. */
+	ASSERT_EQ(0, munmap(self->map + P, P));
+	self->map[0] = 2;
+	msync_args(&args, self->map, 2 * P, VMSYNC_MS_SYNC);
+	EXPECT_FAIL(ENOMEM, ioctl(self->fd, VMSYNC_IOC_MSYNC, &args));
+	EXPECT_EQ(1, args.pages_written);
+	EXPECT_EQ(0, args.pages_discarded);
+	ASSERT_EQ(self->map + P, mmap(self->map + P, P, PROT_READ,
+				      MAP_SHARED | MAP_FIXED, self->file, P));
+}
+
+TEST_F(dev, bad_pointer_efault)
+{
+	struct vmsync_msync_args *ro;
+
+	EXPECT_FAIL(EFAULT, ioctl(self->fd, VMSYNC_IOC_MSYNC, NULL));
+	EXPECT_FAIL(EFAULT, ioctl(self->fd, VMSYNC_IOC_MSYNC, (void *)1));
+	/* Readable but not writable: the sync runs, the result cannot land. */
+	ro = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	msync_args(ro, self->map, P, VMSYNC_MS_SYNC);
+	ASSERT_EQ(0, mprotect(ro, P, PROT_READ));
+	self->map[0] = 3;
+	EXPECT_FAIL(EFAULT, ioctl(self->fd, VMSYNC_IOC_MSYNC, ro));
+	munmap(ro, P);
+}
+
+TEST_F(dev, device_not_seekable)
+{
+	errno = 0;
+	EXPECT_EQ(-1, lseek(self->fd, 0, SEEK_SET));
+	EXPECT_EQ(ESPIPE, errno);
+}
+
+/* Any user may use the device on its own memory. */
+TEST_F(dev, world_usable)
+{
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, stat(VMSYNC_DEVICE_PATH, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0666u, st.st_mode & 0777);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		unsigned char *anon;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		anon = mmap(NULL, P, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (anon == MAP_FAILED)
+			_exit(3);
+		anon[0] = 1;
+		_exit(vmsync_msync(anon, P, MS_SYNC | MS_INVALIDATE) ? 4 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+static int count_vmsync_fds(void)
+{
+	struct stat dev, st;
+	struct dirent *d;
+	char path[300];
+	DIR *dir;
+	int n = 0;
+
+	if (stat(VMSYNC_DEVICE_PATH, &dev))
+		return -1;
+	dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", d->d_name);
+		if (!stat(path, &st) && S_ISCHR(st.st_mode) &&
+		    st.st_rdev == dev.st_rdev)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static void *open_lib_fd(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)vmsync_fd();
+}
+
+/* The library opens the device once per process, with O_CLOEXEC. */
+TEST_F(dev, library_opens_once_cloexec)
+{
+	pthread_t threads[8];
+	intptr_t first = -1;
+	unsigned int i;
+	void *fd;
+
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, count_vmsync_fds());
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, open_lib_fd,
+					    NULL));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, pthread_join(threads[i], &fd));
+		ASSERT_LE(0, (intptr_t)fd);
+		if (first < 0)
+			first = (intptr_t)fd;
+		EXPECT_EQ(first, (intptr_t)fd);
+	}
+	EXPECT_EQ(1, count_vmsync_fds());
+	EXPECT_EQ(FD_CLOEXEC, fcntl((int)first, F_GETFD) & FD_CLOEXEC);
+}
+
+/* Unload the module: the library says ENODEV and how to fix it. */
+TEST(library_without_module)
+{
+	const char *ko = getenv("VMSYNC_KO");
+	struct vmsync_api api;
+	int kofd, ret, err;
+
+	if (!ko || !*ko)
+		SKIP(return, "VMSYNC_KO does not name vmsync.ko to reload");
+	kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, kofd);
+	ASSERT_EQ(0, syscall(__NR_delete_module, "vmsync", O_NONBLOCK))
+		TH_LOG("rmmod vmsync: %s", strerror(errno));
+
+	ret = vmsync_msync(NULL, 0, MS_SYNC);
+	err = errno;
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(ENODEV, err);
+	EXPECT_NE(NULL, strstr(vmsync_strerror(err), "load the module"));
+	EXPECT_FAIL(ENODEV, vmsync_get_api(&api));
+	EXPECT_FAIL(ENODEV, vmsync_fd());
+
+	ASSERT_EQ(0, syscall(__NR_finit_module, kofd, "", 0))
+		TH_LOG("reloading %s: %s", ko, strerror(errno));
+	close(kofd);
+	/* Not cached: loading the module is enough. */
+	for (int i = 0; i < 100 && access(VMSYNC_DEVICE_PATH, F_OK); i++)
+		usleep(10000);
+	EXPECT_EQ(0, vmsync_msync(NULL, 0, MS_SYNC));
+}
+
+TEST_HARNESS_MAIN

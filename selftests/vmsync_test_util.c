@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers for the vmsync selftests; see vmsync_test_util.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dm-ioctl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+
+#include "vmsync_test_util.h"
+
+size_t vt_page;
+
+__attribute__((constructor)) static void vt_init(void)
+{
+	vt_page = (size_t)sysconf(_SC_PAGESIZE);
+}
+
+const char *vt_test_dir(void)
+{
+	const char *dir = getenv("VMSYNC_TEST_DIR");
+
+	return dir && *dir ? dir : ".";
+}
+
+unsigned char vt_fill(size_t page, unsigned int generation)
+{
+	/* Distinct per page and per generation, never 0. */
+	return (unsigned char)(0x11 + page * 7 + generation * 0x40) | 1;
+}
+
+bool vt_all(const void *buf, size_t len, unsigned char c)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+int vt_create_file(const char *dir, const char *name, size_t npages,
+		   bool unlink_it)
+{
+	char path[4096];
+	unsigned char *buf;
+	size_t i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	buf = malloc(vt_page);
+	if (!buf)
+		goto fail;
+	for (i = 0; i < npages; i++) {
+		memset(buf, vt_fill(i, 0), vt_page);
+		if (pwrite(fd, buf, vt_page, (off_t)(i * vt_page)) !=
+		    (ssize_t)vt_page)
+			goto fail;
+	}
+	free(buf);
+	buf = NULL;
+	/* fsync allocates the blocks, so FIEMAP can name them. */
+	if (fsync(fd))
+		goto fail;
+	if (unlink_it)
+		unlink(path);
+	return fd;
+fail:
+	free(buf);
+	close(fd);
+	unlink(path);
+	return -1;
+}
+
+int vt_disk_open(int fd)
+{
+	char path[300], line[256];
+	struct stat st;
+	FILE *f;
+	int disk = -1;
+
+	if (fstat(fd, &st))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent",
+		 major(st.st_dev), minor(st.st_dev));
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "DEVNAME=", 8))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, sizeof(path), "/dev/%s", line + 8);
+		disk = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		break;
+	}
+	fclose(f);
+	return disk;
+}
+
+int64_t vt_file_phys(int fd, off_t off)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext;
+	} q;
+	const __u32 unusable = FIEMAP_EXTENT_UNKNOWN |
+			       FIEMAP_EXTENT_DELALLOC |
+			       FIEMAP_EXTENT_UNWRITTEN |
+			       FIEMAP_EXTENT_ENCODED |
+			       FIEMAP_EXTENT_NOT_ALIGNED |
+			       FIEMAP_EXTENT_DATA_INLINE;
+
+	memset(&q, 0, sizeof(q));
+	q.fm.fm_start = (__u64)off;
+	q.fm.fm_length = 1;
+	q.fm.fm_extent_count = 1;
+	if (ioctl(fd, FS_IOC_FIEMAP, &q.fm) || q.fm.fm_mapped_extents != 1)
+		return -1;
+	if (q.ext.fe_flags & unusable)
+		return -1;
+	if ((__u64)off < q.ext.fe_logical ||
+	    (__u64)off >= q.ext.fe_logical + q.ext.fe_length)
+		return -1;
+	return (int64_t)(q.ext.fe_physical + ((__u64)off - q.ext.fe_logical));
+}
+
+static int vt_disk_io(int disk, int fd, size_t page, void *buf, bool write)
+{
+	int64_t phys = vt_file_phys(fd, (off_t)(page * vt_page));
+	void *aligned;
+	ssize_t n;
+
+	if (phys < 0)
+		return -1;
+	/* O_DIRECT wants an aligned buffer. */
+	if (posix_memalign(&aligned, vt_page, vt_page))
+		return -1;
+	if (write) {
+		memcpy(aligned, buf, vt_page);
+		n = pwrite(disk, aligned, vt_page, phys);
+	} else {
+		n = pread(disk, aligned, vt_page, phys);
+		memcpy(buf, aligned, vt_page);
+	}
+	free(aligned);
+	return n == (ssize_t)vt_page ? 0 : -1;
+}
+
+int vt_disk_read_page(int disk, int fd, size_t page, void *buf)
+{
+	return vt_disk_io(disk, fd, page, buf, false);
+}
+
+int vt_disk_write_page(int disk, int fd, size_t page, const void *buf)
+{
+	return vt_disk_io(disk, fd, page, (void *)buf, true);
+}
+
+bool vt_disk_page_is(int disk, int fd, size_t page, unsigned char c)
+{
+	unsigned char *buf = malloc(vt_page);
+	bool ok;
+
+	if (!buf)
+		return false;
+	ok = !vt_disk_read_page(disk, fd, page, buf) &&
+	     vt_all(buf, vt_page, c);
+	free(buf);
+	return ok;
+}
+
+uint64_t vt_kpageflags(const void *addr, bool *present)
+{
+	uint64_t entry = 0, flags = 0;
+	off_t off = (off_t)((uintptr_t)addr / vt_page * sizeof(entry));
+	int fd;
+
+	*present = false;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &entry, sizeof(entry), off) != sizeof(entry))
+		entry = 0;
+	close(fd);
+	/* Bit 63: present; bits 0-54: the PFN (zero without CAP_SYS_ADMIN). */
+	if (!(entry >> 63) || !(entry & ((1ULL << 55) - 1)))
+		return 0;
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &flags, sizeof(flags),
+		  (off_t)((entry & ((1ULL << 55) - 1)) * sizeof(flags))) ==
+	    sizeof(flags))
+		*present = true;
+	close(fd);
+	return flags;
+}
+
+bool vt_page_dirty(const void *addr)
+{
+	bool present;
+	uint64_t flags = vt_kpageflags(addr, &present);
+
+	return present && (flags & (1ULL << KPF_DIRTY));
+}
+
+bool vt_page_writeback(const void *addr)
+{
+	bool present;
+	uint64_t flags = vt_kpageflags(addr, &present);
+
+	return present && (flags & (1ULL << KPF_WRITEBACK));
+}
+
+bool vt_resident(const void *addr)
+{
+	unsigned char vec = 0;
+	void *page = (void *)((uintptr_t)addr & ~(uintptr_t)(vt_page - 1));
+
+	if (mincore(page, vt_page, &vec))
+		return false;
+	return vec & 1;
+}
+
+int vt_sysctl_get(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int vt_sysctl_set(const char *name, const char *value)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+uint64_t vt_dev_sectors(const char *dev)
+{
+	uint64_t bytes = 0;
+	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, BLKGETSIZE64, &bytes))
+		bytes = 0;
+	close(fd);
+	return bytes / 512;
+}
+
+/* One device-mapper ioctl; table (may be NULL) is "start len type params;..." */
+static int vt_dm_ioctl(unsigned long cmd, const char *name, const char *table,
+		       __u32 flags, struct dm_ioctl *out)
+{
+	size_t size = 16384;
+	struct dm_ioctl *io = calloc(1, size);
+	char *p, *end, *copy = NULL, *save = NULL, *tgt;
+	int fd, ret = -1;
+
+	if (!io)
+		return -1;
+	io->version[0] = DM_VERSION_MAJOR;
+	io->data_size = (__u32)size;
+	io->data_start = sizeof(*io);
+	io->flags = flags;
+	snprintf(io->name, sizeof(io->name), "%s", name);
+
+	p = (char *)io + io->data_start;
+	end = (char *)io + size;
+	if (table) {
+		copy = strdup(table);
+		if (!copy)
+			goto out;
+		for (tgt = strtok_r(copy, ";", &save); tgt;
+		     tgt = strtok_r(NULL, ";", &save)) {
+			struct dm_target_spec *spec = (void *)p;
+			unsigned long long start, len;
+			char type[DM_MAX_TYPE_NAME];
+			int used = 0;
+			size_t plen;
+
+			if (sscanf(tgt, " %llu %llu %15s %n", &start, &len,
+				   type, &used) != 3)
+				goto out;
+			plen = strlen(tgt + used) + 1;
+			if (p + sizeof(*spec) + plen + 8 > end)
+				goto out;
+			spec->sector_start = start;
+			spec->length = len;
+			snprintf(spec->target_type, sizeof(spec->target_type),
+				 "%s", type);
+			memcpy(spec + 1, tgt + used, plen);
+			/* The next spec starts 8-byte aligned. */
+			spec->next = (__u32)((sizeof(*spec) + plen + 7) & ~7UL);
+			p += spec->next;
+			io->target_count++;
+		}
+	}
+
+	fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	ret = ioctl(fd, cmd, io);
+	close(fd);
+	if (!ret && out)
+		*out = *io;
+out:
+	free(copy);
+	free(io);
+	return ret ? -1 : 0;
+}
+
+int vt_dm_create(const char *name, const char *table, char *devpath,
+		 size_t len)
+{
+	struct dm_ioctl res;
+
+	if (vt_dm_ioctl(DM_DEV_CREATE, name, NULL, 0, NULL))
+		return -1;
+	if (vt_dm_ioctl(DM_TABLE_LOAD, name, table, 0, NULL) ||
+	    vt_dm_ioctl(DM_DEV_SUSPEND, name, NULL, 0, &res)) {
+		vt_dm_remove(name);
+		return -1;
+	}
+	snprintf(devpath, len, "/dev/dm-%u", minor((dev_t)res.dev));
+	/* devtmpfs creates the node asynchronously. */
+	for (int i = 0; i < 100 && access(devpath, F_OK); i++)
+		usleep(10000);
+	return access(devpath, F_OK);
+}
+
+int vt_dm_reload(const char *name, const char *table)
+{
+	/* Load the inactive table, then resume: that swaps it in. */
+	if (vt_dm_ioctl(DM_TABLE_LOAD, name, table, 0, NULL))
+		return -1;
+	return vt_dm_ioctl(DM_DEV_SUSPEND, name, NULL, 0, NULL);
+}
+
+int vt_dm_remove(const char *name)
+{
+	return vt_dm_ioctl(DM_DEV_REMOVE, name, NULL, 0, NULL);
+}
+
+double vt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the vmsync selftests: look at what msync did from outside,
+ * on the block device (FIEMAP + O_DIRECT), in the page flags
+ * (/proc/self/pagemap + /proc/kpageflags) and in page-cache residency
+ * (mincore), and build device-mapper tables that delay or fail I/O.
+ */
+#ifndef VMSYNC_TEST_UTIL_H
+#define VMSYNC_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/kernel-page-flags.h>
+
+/* Page size, and the byte every poisoned output field holds. */
+extern size_t vt_page;
+#define VT_POISON	0xA5
+
+/* Directory for test files: $VMSYNC_TEST_DIR, or the current directory. */
+const char *vt_test_dir(void);
+
+/*
+ * Create dir/name of npages pages, page i filled with byte vt_fill(i, 0),
+ * and write it to disk so its blocks are allocated.  Returns an O_RDWR fd
+ * or -1; the file is unlinked when unlink_it is set.
+ */
+int vt_create_file(const char *dir, const char *name, size_t npages,
+		   bool unlink_it);
+unsigned char vt_fill(size_t page, unsigned int generation);
+
+/* Is every byte of buf[0..len) equal to c? */
+bool vt_all(const void *buf, size_t len, unsigned char c);
+
+/* Block device holding the file system of fd, opened O_RDWR | O_DIRECT. */
+int vt_disk_open(int fd);
+/* Byte offset on the disk of the file's byte off; -1 if not allocated. */
+int64_t vt_file_phys(int fd, off_t off);
+/* Read or write one page of the file straight on the disk. */
+int vt_disk_read_page(int disk, int fd, size_t page, void *buf);
+int vt_disk_write_page(int disk, int fd, size_t page, const void *buf);
+/* Does the disk copy of page hold only byte c? */
+bool vt_disk_page_is(int disk, int fd, size_t page, unsigned char c);
+
+/* kpageflags of the page mapped at addr; 0 and *present false if none. */
+uint64_t vt_kpageflags(const void *addr, bool *present);
+bool vt_page_dirty(const void *addr);
+bool vt_page_writeback(const void *addr);
+/* Is the page at addr in the page cache (mincore)? */
+bool vt_resident(const void *addr);
+
+/* Read and write /proc/sys/<name>; return 0 or -1. */
+int vt_sysctl_get(const char *name, char *buf, size_t len);
+int vt_sysctl_set(const char *name, const char *value);
+
+/* Whole size of a block device in 512-byte sectors; 0 on error. */
+uint64_t vt_dev_sectors(const char *dev);
+/*
+ * Device mapper, by raw ioctls: create name with table (targets separated
+ * by ';', each "start len type params"), replace a live table, remove.
+ * vt_dm_create() writes /dev/dm-N into devpath.
+ */
+int vt_dm_create(const char *name, const char *table, char *devpath,
+		 size_t len);
+int vt_dm_reload(const char *name, const char *table);
+int vt_dm_remove(const char *name);
+
+/* Seconds on the monotonic clock. */
+double vt_now(void);
+
+#endif /* VMSYNC_TEST_UTIL_H */
