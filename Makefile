@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vmsync: the module, the library, the selftests and the demo.
+#
+#   make                      module (for KDIR), library, selftests, demo
+#   make KDIR=/lib/modules/<release>/build   the module for another kernel
+#   make run                  boot a test kernel and show the module working
+#   make check                install what is missing, then build, lint and
+#                             run the selftests on Debian's 6.1 and 6.12
+#   make lint                 checkpatch --strict, sparse and W=1
+#   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+# UTS_RELEASE is what the module's vermagic must match (Debian's 6.1 headers
+# say something else in include/config/kernel.release).
+KREL := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	  $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+BUILD := $(CURDIR)/build
+MODDIR := $(BUILD)/kmod/$(KREL)
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN_CFLAGS := -Wall -Wextra
+# The library is plain C11 on POSIX; the demo shares the selftest helpers.
+LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN_CFLAGS) -Iuapi \
+	      -Iuserlib $(CFLAGS)
+DEMO_CFLAGS := -std=gnu11 $(WARN_CFLAGS) -Iuapi -Iuserlib $(CFLAGS)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+# The kselftest headers and checkpatch.pl come from Debian's kernel source.
+KSRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
+KSRC := $(BUILD)/ksrc
+
+.PHONY: all module lib selftests demo run check lint install clean deps
+
+all: module lib selftests demo
+
+deps:
+	@scripts/install-deps
+
+module:
+	@if [ -z "$(KREL)" ]; then \
+		echo "No kernel build tree at $(KDIR):" >&2; \
+		echo "install linux-headers-$$(uname -r) or pass KDIR=" >&2; \
+		exit 1; \
+	fi
+	@mkdir -p $(MODDIR)/kmod
+	@ln -sfn $(CURDIR)/Kbuild $(MODDIR)/Kbuild
+	@ln -sfn $(CURDIR)/uapi $(MODDIR)/uapi
+	@for f in $(KMOD_SRCS); do ln -sfn $(CURDIR)/$$f $(MODDIR)/$$f; done
+	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
+	@echo "vmsync.ko for $(KREL): $(MODDIR)/vmsync.ko"
+
+# --- libvmsync ---------------------------------------------------------
+
+LIBDIR := $(BUILD)/lib
+LIB_HDRS := userlib/vmsync.h uapi/linux/vmsync.h
+
+lib: $(LIBDIR)/libvmsync.a $(LIBDIR)/libvmsync.so $(LIBDIR)/vmsync.pc
+
+$(LIBDIR)/vmsync.o: userlib/vmsync.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(LIBDIR)/libvmsync.a: $(LIBDIR)/vmsync.o
+	$(AR) rcs $@ $^
+
+$(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o
+	$(CC) -shared -Wl,-soname,libvmsync.so.$(SOVERSION) $(LDFLAGS) $^ -o $@
+
+$(LIBDIR)/libvmsync.so: $(LIBDIR)/libvmsync.so.$(VERSION)
+	ln -sfn libvmsync.so.$(VERSION) $(LIBDIR)/libvmsync.so.$(SOVERSION)
+	ln -sfn libvmsync.so.$(VERSION) $@
+
+$(LIBDIR)/vmsync.pc: userlib/vmsync.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# --- selftests and demo ------------------------------------------------
+
+$(KSRC)/.extracted:
+	@if [ -z "$(KSRC_TAR)" ]; then \
+		echo "linux-source-6.12 is not installed: run make deps" >&2; \
+		exit 1; \
+	fi
+	@mkdir -p $(KSRC)
+	tar -xJf $(KSRC_TAR) -C $(KSRC) --strip-components=1 --wildcards \
+		'*/tools/testing/selftests/kselftest.h' \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	@mkdir -p $(BUILD)/kselftest
+	cp $(KSRC)/tools/testing/selftests/kselftest*.h $(BUILD)/kselftest/
+	@touch $@
+
+selftests: $(KSRC)/.extracted
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests \
+		KSFT_DIR=$(BUILD)/kselftest VMSYNC_DIR=$(CURDIR)
+
+demo: $(BUILD)/examples/vmsync-demo
+
+DEMO_SRCS := examples/vmsync-demo.c userlib/vmsync.c selftests/vmsync_test_util.c
+
+$(BUILD)/examples/vmsync-demo: $(DEMO_SRCS) $(LIB_HDRS) selftests/vmsync_test_util.h
+	@mkdir -p $(@D)
+	$(CC) $(DEMO_CFLAGS) -static $(DEMO_SRCS) -o $@
+
+# --- the two commands of README ---------------------------------------
+
+run: deps
+	@scripts/run-demo
+
+check: deps
+	@scripts/check
+
+lint: $(KSRC)/.extracted
+	@KSRC=$(KSRC) scripts/lint
+
+# --- install -----------------------------------------------------------
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/linux
+	install -m 644 $(LIBDIR)/libvmsync.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBDIR)/libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sfn libvmsync.so.$(VERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libvmsync.so.$(SOVERSION)
+	ln -sfn libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvmsync.so
+	install -m 644 userlib/vmsync.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 uapi/linux/vmsync.h $(DESTDIR)$(PREFIX)/include/linux/
+	install -m 644 $(LIBDIR)/vmsync.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf $(BUILD)
