@@ -409,6 +409,48 @@ TEST_F(msync, invalidate_locked_ebusy)
 }
 
 /*
+ * Pages another process has locked stay: EBUSY, after the others were
+ * dropped, and the locking process keeps its pages mapped.
+ */
+TEST_F(msync, invalidate_leaves_pages_locked_elsewhere)
+{
+	int to_child[2], to_parent[2], status;
+	unsigned long long discarded = 0;
+	pid_t pid;
+	char c;
+
+	ASSERT_OK(pipe(to_child));
+	ASSERT_OK(pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		unsigned char *m = mmap(NULL, P, PROT_READ, MAP_SHARED,
+					self->f.fd, 2 * P);
+		bool present;
+
+		if (m == MAP_FAILED || mlock(m, P))
+			_exit(2);
+		if (write(to_parent[1], "r", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		/* Still mapped here, before any new fault. */
+		vt_kpageflags(m, &present);
+		_exit(present && vt_all(m, P, vt_fill(2, 0)) ? 0 : 1);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	ASSERT_TRUE(map_is(self->f.map, 1, 0));
+	EXPECT_FAIL(EBUSY, vmsync_msync_counts(self->f.map, 4 * P,
+					       MS_INVALIDATE, NULL,
+					       &discarded));
+	EXPECT_TRUE(vt_resident(self->f.map + 2 * P));
+	EXPECT_FALSE(vt_resident(self->f.map + P));
+	EXPECT_LE(1, discarded);
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
  * MS_INVALIDATE: modified pages are written first, then every cached page
  * is dropped and the next reference reads the disk.
  */
@@ -496,37 +538,67 @@ TEST_F(invalidate, invalidate_reaches_other_processes)
 	free(page);
 }
 
-/* A page redirtied by another writer is written again, never lost. */
+/*
+ * A page redirtied by another writer while it is being invalidated is
+ * written again, never lost.  The writer reads back every value it writes:
+ * a page dropped with its data would read back an older value from disk.
+ */
+struct writer_state {
+	bool stop;
+	unsigned int writes;
+	unsigned int lost;
+	unsigned char last;
+};
+
+static void writer(unsigned char *page, struct writer_state *ws)
+{
+	unsigned char v = 1;
+
+	while (!__atomic_load_n(&ws->stop, __ATOMIC_RELAXED)) {
+		memset(page, v, P);
+		if (!vt_all(page, P, v))
+			__atomic_add_fetch(&ws->lost, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&ws->last, v, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&ws->writes, 1, __ATOMIC_RELEASE);
+		v = v == 0xff ? 1 : v + 1;
+	}
+}
+
 TEST_F(invalidate, invalidate_never_loses_concurrent_writes)
 {
-	bool *stop = mmap(NULL, P, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	unsigned int round;
+	struct writer_state *ws = mmap(NULL, sizeof(*ws),
+				       PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned int round, busy = 0;
 	int status;
 	pid_t pid;
 
-	ASSERT_NE(MAP_FAILED, stop);
+	ASSERT_NE(MAP_FAILED, ws);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		/* Keep rewriting page 3 with the same bytes. */
-		while (!__atomic_load_n(stop, __ATOMIC_RELAXED))
-			dirty(self->f.map, 3, 1);
+		writer(self->f.map + 3 * P, ws);
 		_exit(0);
 	}
+	while (!__atomic_load_n(&ws->writes, __ATOMIC_ACQUIRE))
+		usleep(1000);
 	for (round = 0; round < 50; round++) {
 		int ret = vmsync_msync(self->f.map, NPAGES * P, variant->flags);
 
 		/* EBUSY is allowed if the writer won every retry. */
-		if (ret)
+		if (ret) {
 			ASSERT_EQ(EBUSY, errno);
+			busy++;
+		}
 	}
-	__atomic_store_n(stop, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&ws->stop, true, __ATOMIC_RELAXED);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	TH_LOG("%u writes, %u of 50 calls EBUSY", ws->writes, busy);
+	EXPECT_EQ(0, ws->lost);
 	ASSERT_OK(vmsync_msync(self->f.map, NPAGES * P, variant->flags));
-	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 3, vt_fill(3, 1)));
-	EXPECT_TRUE(map_is(self->f.map, 3, 1));
-	munmap(stop, P);
+	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 3, ws->last));
+	EXPECT_TRUE(vt_all(self->f.map + 3 * P, P, ws->last));
+	munmap(ws, sizeof(*ws));
 }
 
 /* Private mappings: changes survive every flag and never reach the file. */
@@ -543,11 +615,20 @@ TEST_F(msync, private_mapping_untouched)
 
 	ASSERT_NE(MAP_FAILED, priv);
 	ASSERT_NE(NULL, buf);
+	/* Page 0 privately modified, page 1 still the file's cached page. */
 	dirty(priv, 0, 1);
+	ASSERT_TRUE(map_is(priv, 1, 0));
 	for (i = 0; i < ARRAY_SIZE(all_flags); i++) {
-		ASSERT_OK(vmsync_msync(priv, NPAGES * P, all_flags[i]));
+		unsigned long long written = 1, discarded = 1;
+
+		ASSERT_OK(vmsync_msync_counts(priv, NPAGES * P, all_flags[i],
+					      &written, &discarded));
 		EXPECT_TRUE(map_is(priv, 0, 1)) TH_LOG("flags %#x",
 						       all_flags[i]);
+		/* The call changes nothing, not even the file's cache. */
+		EXPECT_EQ(0, written);
+		EXPECT_EQ(0, discarded);
+		EXPECT_TRUE(vt_resident(self->f.map + P));
 	}
 	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0, vt_fill(0, 0)));
 	ASSERT_EQ((ssize_t)P, pread(self->f.fd, buf, P, 0));
