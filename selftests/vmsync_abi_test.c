@@ -28,13 +28,6 @@
 
 #define P		vt_page
 
-#define EXPECT_FAIL(err, call) do {				\
-		int _ret = (call);				\
-		int _errno = errno;				\
-		EXPECT_EQ(-1, _ret);				\
-		EXPECT_EQ(err, _errno);				\
-	} while (0)
-
 static const uint64_t poison64 = 0xA5A5A5A5A5A5A5A5ULL;
 
 FIXTURE(dev) {

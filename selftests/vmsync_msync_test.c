@@ -30,21 +30,6 @@
 #define NPAGES		8
 #define P		vt_page
 
-/* Capture errno right after the call, then check ret and errno together. */
-#define EXPECT_FAIL(err, call) do {				\
-		int _ret = (call);				\
-		int _errno = errno;				\
-		EXPECT_EQ(-1, _ret);				\
-		EXPECT_EQ(err, _errno);				\
-	} while (0)
-
-#define ASSERT_OK(call) do {					\
-		int _ret = (call);				\
-		int _errno = errno;				\
-		ASSERT_EQ(0, _ret) TH_LOG("errno %d (%s)", _errno,	\
-					  strerror(_errno));	\
-	} while (0)
-
 /* Fill page i of a mapping with its generation-gen byte. */
 static void dirty(unsigned char *map, size_t page, unsigned int gen)
 {

@@ -70,4 +70,22 @@ int vt_dm_remove(const char *name);
 /* Seconds on the monotonic clock. */
 double vt_now(void);
 
+/*
+ * For tests using kselftest_harness.h: check ret and errno together, with
+ * errno captured right after the call.
+ */
+#define EXPECT_FAIL(err, call) do {					\
+		int _ret = (call);					\
+		int _errno = errno;					\
+		EXPECT_EQ(-1, _ret);					\
+		EXPECT_EQ(err, _errno);					\
+	} while (0)
+
+#define ASSERT_OK(call) do {						\
+		int _ret = (call);					\
+		int _errno = errno;					\
+		ASSERT_EQ(0, _ret) TH_LOG("errno %d (%s)", _errno,	\
+					  strerror(_errno));		\
+	} while (0)
+
 #endif /* VMSYNC_TEST_UTIL_H */
