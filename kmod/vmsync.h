@@ -1,23 +1,169 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vmsync internals shared by the device (vmsync_main.c) and the msync
- * engine (vmsync_msync.c).
+ * vmsync internals.
+ *
+ * Every synchronisation runs through one pager protocol modelled on Mach's
+ * external memory management interface (SPEC section 5).  A memory object
+ * (struct vmsync_object) is a page cache, an address_space, with a pager
+ * behind it; the engine (vmsync_engine.c) finds the objects in a range of an
+ * address space, returns their dirty pages to the pager (data_return), sends
+ * each a synchronize request and waits until the pager answers every one
+ * with vmsync_synchronize_completed().  The vnode pager (vmsync_vnode.c)
+ * serves regular files through the file system's own writeback.
  */
 #ifndef _VMSYNC_H
 #define _VMSYNC_H
 
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/vmsync.h>
 
+struct address_space;
+struct file;
 struct mm_struct;
+struct vmsync_object;
+struct vmsync_sync_req;
 
-/* What one msync did, for the caller's result struct. */
+/* What the pager is asked to make of the returned data (sync_flags). */
+#define VMSYNC_SYNC_STABLE	BIT(0)	/* on stable storage before answering */
+
+struct vmsync_pager_ops {
+	const char *name;
+	/*
+	 * data_request: the kernel needs pages.  The vnode pager has none:
+	 * the file system serves its faults itself.
+	 */
+	int (*data_request)(struct vmsync_object *obj, pgoff_t index,
+			    unsigned long nr);
+	/*
+	 * data_return: take back the dirty pages of [start, end] of @file's
+	 * object; add how many to *pages.  Returns 0 or an errno.
+	 */
+	int (*data_return)(struct vmsync_object *obj, struct file *file,
+			   loff_t start, loff_t end, u64 *pages);
+	/*
+	 * synchronize (memory_object_synchronize): make what was returned
+	 * for req's range durable as req->sync_flags ask, then answer with
+	 * vmsync_synchronize_completed(req, result), now or later, from any
+	 * context.
+	 */
+	void (*synchronize)(struct vmsync_sync_req *req);
+	/*
+	 * Discard the dirty pages of [start, end] without returning them;
+	 * add how many to *pages.  Pages the object cannot discard safely
+	 * stay; the result then says why (-EBUSY, -EOPNOTSUPP).
+	 */
+	int (*discard_dirty)(struct vmsync_object *obj, struct file *file,
+			     loff_t start, loff_t end, u64 *pages);
+};
+
+/* A memory object: one page cache and its pager. */
+struct vmsync_object {
+	struct hlist_node node;		/* in the object table */
+	struct address_space *mapping;	/* the key */
+	const struct vmsync_pager_ops *ops;
+	refcount_t ref;
+	spinlock_t lock;		/* requests and their states */
+	/* Outstanding synchronize requests, oldest first. */
+	struct list_head requests;
+};
+
+/* One caller's wait for the completion of all its requests. */
+struct vmsync_call {
+	refcount_t ref;
+	atomic_t outstanding;		/* requests not completed */
+	wait_queue_head_t wait;
+	spinlock_t lock;		/* error */
+	int error;			/* first error a completion gave */
+};
+
+enum vmsync_req_state {
+	VMSYNC_REQ_QUEUED,		/* waits for an overlapping request */
+	VMSYNC_REQ_ISSUED,		/* with the pager */
+	VMSYNC_REQ_DONE,
+	VMSYNC_REQ_CANCELLED,		/* caller gave up before it was issued */
+};
+
+/*
+ * A synchronize request: memory_object_synchronize for [start, end] of
+ * obj.  The pager answers with the request itself, so nothing has to be
+ * matched by range.
+ */
+struct vmsync_sync_req {
+	u64 id;
+	struct vmsync_object *obj;
+	struct vmsync_call *call;
+	struct file *file;		/* pins the object's inode */
+	loff_t start;
+	loff_t end;			/* inclusive */
+	unsigned int sync_flags;	/* VMSYNC_SYNC_* */
+	int result;
+	enum vmsync_req_state state;	/* under obj->lock */
+	struct list_head obj_node;	/* in obj->requests until done */
+	struct list_head call_node;	/* in the caller's list */
+	refcount_t ref;
+	struct work_struct issue_work;	/* issues it once unblocked */
+	struct delayed_work pager_work;	/* for the pager's own use */
+};
+
+/* The module's counters (struct vmsync_stats), since load. */
+struct vmsync_counters {
+	atomic64_t calls;
+	atomic64_t requests;
+	atomic64_t requests_pending;
+	atomic64_t pages_returned;
+	atomic64_t pages_discarded;
+	atomic64_t precious_returned;
+	atomic64_t errors;
+	atomic64_t aborted;
+};
+
+extern struct vmsync_counters vmsync_counters;
+extern struct workqueue_struct *vmsync_wq;
+extern u32 vmsync_test_sync_delay_ms;
+
+/* vmsync_pager.c */
+struct vmsync_object *vmsync_object_get(struct address_space *mapping,
+					const struct vmsync_pager_ops *ops);
+void vmsync_object_put(struct vmsync_object *obj);
+struct vmsync_call *vmsync_call_alloc(void);
+void vmsync_call_put(struct vmsync_call *call);
+struct vmsync_sync_req *vmsync_synchronize(struct vmsync_call *call,
+					   struct vmsync_object *obj,
+					   struct file *file, loff_t start,
+					   loff_t end, unsigned int sync_flags);
+void vmsync_synchronize_completed(struct vmsync_sync_req *req, int result);
+int vmsync_call_wait(struct vmsync_call *call, struct list_head *reqs);
+void vmsync_sync_req_put(struct vmsync_sync_req *req);
+void vmsync_stats_read(struct vmsync_stats *stats);
+void vmsync_pager_drain(void);
+
+/* vmsync_vnode.c */
+extern const struct vmsync_pager_ops vmsync_vnode_pager;
+
+/* vmsync_cache.c: page-cache operations on an object's pages */
+int vmsync_wait_written(struct file *file, loff_t start, loff_t end);
+int vmsync_drop_clean(struct address_space *mapping, loff_t start,
+		      loff_t end, bool keep_dirty, u64 *discarded);
+
+/* vmsync_engine.c */
 struct vmsync_counts {
-	u64 written;		/* pages handed to writeback */
+	u64 returned;		/* pages returned to pagers */
 	u64 discarded;		/* pages dropped from the page cache */
 };
 
 int vmsync_msync(struct mm_struct *mm, u64 addr, u64 len, u32 flags,
 		 struct vmsync_counts *counts);
+int vmsync_vm_msync(int task, u64 address, u64 size, u32 flags,
+		    struct vmsync_counts *counts, int *error);
+
+/* vmsync_task.c */
+struct file *vmsync_task_for_pid(pid_t pid);
+struct mm_struct *vmsync_task_mm(int task);
 
 #endif /* _VMSYNC_H */

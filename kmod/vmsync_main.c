@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vmsync - the msync semantics Linux leaves out, through /dev/vmsync
+ * vmsync - the msync semantics Linux leaves out, and Mach's vm_msync,
+ * through /dev/vmsync
  *
  * MS_ASYNC really starts writeback and MS_INVALIDATE really drops cached
- * pages.  Every operation acts on the caller's own address space and only
- * does what the caller could already do with fsync() and friends on files
- * it has mapped, so the device node can be world-usable.
+ * pages.  msync acts on the caller's own address space; vm_msync on another
+ * one only through a handle whose access check is ptrace's.  Nothing does
+ * more than the caller could already do with fsync() and friends on the
+ * files mapped there, so the device node can be world-usable.
  */
 
 #include <linux/bits.h>
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -21,10 +26,16 @@
 #define VMSYNC_NAME		"vmsync"
 
 #define VMSYNC_IOCTLS		(BIT_ULL(_IOC_NR(VMSYNC_IOC_API)) | \
-				 BIT_ULL(_IOC_NR(VMSYNC_IOC_MSYNC)))
+				 BIT_ULL(_IOC_NR(VMSYNC_IOC_MSYNC)) | \
+				 BIT_ULL(_IOC_NR(VMSYNC_IOC_VM_MSYNC)) | \
+				 BIT_ULL(_IOC_NR(VMSYNC_IOC_TASK_FOR_PID)) | \
+				 BIT_ULL(_IOC_NR(VMSYNC_IOC_STATS)))
 #define VMSYNC_FEATURES		(VMSYNC_FEATURE_MSYNC | \
 				 VMSYNC_FEATURE_ASYNC_STARTS_IO | \
-				 VMSYNC_FEATURE_INVALIDATE)
+				 VMSYNC_FEATURE_INVALIDATE | \
+				 VMSYNC_FEATURE_VM_MSYNC | \
+				 VMSYNC_FEATURE_TASKS | \
+				 VMSYNC_FEATURE_STATS)
 
 static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
 {
@@ -32,7 +43,7 @@ static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
 
 	if (copy_from_user(&api, uarg, sizeof(api)))
 		return -EFAULT;
-	if (api.api != VMSYNC_API || api.reserved0 ||
+	if (api.api != VMSYNC_API ||
 	    memchr_inv(api.reserved, 0, sizeof(api.reserved)))
 		return -EINVAL;
 
@@ -43,6 +54,7 @@ static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
 	api.features = VMSYNC_FEATURES;
 	api.ioctls = VMSYNC_IOCTLS;
 	api.msync_flags = VMSYNC_MS_ALL;
+	api.vm_sync_flags = VMSYNC_VM_SYNC_ALL;
 
 	if (copy_to_user(uarg, &api, sizeof(api)))
 		return -EFAULT;
@@ -66,10 +78,90 @@ static int vmsync_ioctl_msync(struct vmsync_msync_args __user *uarg)
 	if (ret == -EINVAL)
 		return ret;
 
-	if (put_user(counts.written, &uarg->pages_written) ||
+	if (put_user(counts.returned, &uarg->pages_written) ||
 	    put_user(counts.discarded, &uarg->pages_discarded))
 		return -EFAULT;
 	return ret;
+}
+
+static int vmsync_ioctl_vm_msync(struct vmsync_vm_msync_args __user *uarg)
+{
+	struct vmsync_counts counts = {};
+	struct vmsync_vm_msync_args args;
+	int kr, error;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+
+	kr = vmsync_vm_msync(args.task, args.address, args.size, args.flags,
+			     &counts, &error);
+	if (put_user(kr, &uarg->kr) || put_user(error, &uarg->error) ||
+	    put_user(counts.returned, &uarg->pages_returned) ||
+	    put_user(counts.discarded, &uarg->pages_discarded))
+		return -EFAULT;
+	return 0;
+}
+
+/* A kern_return_t for why no handle was made. */
+static int vmsync_task_kern_return(int err)
+{
+	switch (err) {
+	case -EPERM:
+		return VMSYNC_KERN_PROTECTION_FAILURE;
+	case -ESRCH:
+		return VMSYNC_KERN_INVALID_ARGUMENT;
+	case -EINTR:
+		return VMSYNC_KERN_ABORTED;
+	default:
+		return VMSYNC_KERN_RESOURCE_SHORTAGE;
+	}
+}
+
+static int vmsync_ioctl_task_for_pid(struct vmsync_task_args __user *uarg)
+{
+	struct vmsync_task_args args;
+	struct file *file;
+	int fd, kr, error;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved0 ||
+	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+
+	file = vmsync_task_for_pid(args.pid);
+	fd = IS_ERR(file) ? PTR_ERR(file) : get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		kr = vmsync_task_kern_return(fd);
+		error = -fd;
+		fd = -1;
+	} else {
+		kr = VMSYNC_KERN_SUCCESS;
+		error = 0;
+	}
+	if (put_user(fd, &uarg->task) || put_user(kr, &uarg->kr) ||
+	    put_user(error, &uarg->error)) {
+		if (fd >= 0)
+			put_unused_fd(fd);
+		if (!IS_ERR(file))
+			fput(file);
+		return -EFAULT;
+	}
+	if (fd >= 0)
+		fd_install(fd, file);
+	else if (!IS_ERR(file))
+		fput(file);
+	return 0;
+}
+
+static int vmsync_ioctl_stats(struct vmsync_stats __user *uarg)
+{
+	struct vmsync_stats stats;
+
+	vmsync_stats_read(&stats);
+	return copy_to_user(uarg, &stats, sizeof(stats)) ? -EFAULT : 0;
 }
 
 static long vmsync_ioctl(struct file *file, unsigned int cmd,
@@ -82,6 +174,12 @@ static long vmsync_ioctl(struct file *file, unsigned int cmd,
 		return vmsync_ioctl_api(argp);
 	case VMSYNC_IOC_MSYNC:
 		return vmsync_ioctl_msync(argp);
+	case VMSYNC_IOC_VM_MSYNC:
+		return vmsync_ioctl_vm_msync(argp);
+	case VMSYNC_IOC_TASK_FOR_PID:
+		return vmsync_ioctl_task_for_pid(argp);
+	case VMSYNC_IOC_STATS:
+		return vmsync_ioctl_stats(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -94,16 +192,97 @@ static const struct file_operations vmsync_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
+/* The counters in sysfs too: /sys/class/misc/vmsync/stats/<name>. */
+struct vmsync_stat_attr {
+	struct device_attribute attr;
+	atomic64_t *counter;
+};
+
+static ssize_t vmsync_stat_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct vmsync_stat_attr *sa = container_of(attr, struct vmsync_stat_attr,
+						   attr);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(sa->counter));
+}
+
+static struct vmsync_stat_attr vmsync_stat_attrs[] = {
+	{ __ATTR(calls, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.calls },
+	{ __ATTR(requests, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.requests },
+	{ __ATTR(requests_pending, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.requests_pending },
+	{ __ATTR(pages_returned, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.pages_returned },
+	{ __ATTR(pages_discarded, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.pages_discarded },
+	{ __ATTR(precious_returned, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.precious_returned },
+	{ __ATTR(errors, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.errors },
+	{ __ATTR(aborted, 0444, vmsync_stat_show, NULL),
+	  &vmsync_counters.aborted },
+};
+
+static struct attribute *vmsync_stats_attrs[ARRAY_SIZE(vmsync_stat_attrs) + 1];
+
+static const struct attribute_group vmsync_stats_group = {
+	.name	= "stats",
+	.attrs	= vmsync_stats_attrs,
+};
+
+static const struct attribute_group *vmsync_groups[] = {
+	&vmsync_stats_group,
+	NULL,
+};
+
 static struct miscdevice vmsync_misc = {
 	.minor		= MISC_DYNAMIC_MINOR,
 	.name		= VMSYNC_NAME,
 	.fops		= &vmsync_fops,
+	.groups		= vmsync_groups,
 	.mode		= 0666,
 };
 
-module_misc_device(vmsync_misc);
+static struct dentry *vmsync_debugfs;
+
+static int __init vmsync_init(void)
+{
+	int ret, i;
+
+	for (i = 0; i < ARRAY_SIZE(vmsync_stat_attrs); i++)
+		vmsync_stats_attrs[i] = &vmsync_stat_attrs[i].attr.attr;
+
+	/* Unbound: synchronize requests of several objects fsync at once. */
+	vmsync_wq = alloc_workqueue(VMSYNC_NAME, WQ_UNBOUND, 0);
+	if (!vmsync_wq)
+		return -ENOMEM;
+	/* Test hook: make the vnode pager slow, to watch the protocol wait. */
+	vmsync_debugfs = debugfs_create_dir(VMSYNC_NAME, NULL);
+	debugfs_create_u32("test_sync_delay_ms", 0600, vmsync_debugfs,
+			   &vmsync_test_sync_delay_ms);
+	ret = misc_register(&vmsync_misc);
+	if (ret) {
+		debugfs_remove(vmsync_debugfs);
+		destroy_workqueue(vmsync_wq);
+	}
+	return ret;
+}
+
+static void __exit vmsync_exit(void)
+{
+	misc_deregister(&vmsync_misc);
+	vmsync_pager_drain();
+	debugfs_remove(vmsync_debugfs);
+	destroy_workqueue(vmsync_wq);
+}
+
+module_init(vmsync_init);
+module_exit(vmsync_exit);
 
 MODULE_AUTHOR("The vmsync developers");
-MODULE_DESCRIPTION("msync with working MS_ASYNC and MS_INVALIDATE");
+MODULE_DESCRIPTION("msync with working MS_ASYNC and MS_INVALIDATE, and Mach vm_msync");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1.0");
+MODULE_VERSION("0.2.0");

@@ -80,18 +80,21 @@ TEST_F(dev, api_reports_version_and_features)
 
 	memset(&api, VT_POISON, sizeof(api));
 	api.api = VMSYNC_API;
-	api.reserved0 = 0;
 	memset(api.reserved, 0, sizeof(api.reserved));
 	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_API, &api));
 	EXPECT_EQ(VMSYNC_API, api.api);
 	EXPECT_EQ(VMSYNC_API_VERSION, api.version);
 	EXPECT_EQ(VMSYNC_FEATURE_MSYNC | VMSYNC_FEATURE_ASYNC_STARTS_IO |
-		  VMSYNC_FEATURE_INVALIDATE, api.features);
+		  VMSYNC_FEATURE_INVALIDATE | VMSYNC_FEATURE_VM_MSYNC |
+		  VMSYNC_FEATURE_TASKS | VMSYNC_FEATURE_STATS, api.features);
 	EXPECT_EQ((1ULL << _IOC_NR(VMSYNC_IOC_API)) |
-		  (1ULL << _IOC_NR(VMSYNC_IOC_MSYNC)), api.ioctls);
+		  (1ULL << _IOC_NR(VMSYNC_IOC_MSYNC)) |
+		  (1ULL << _IOC_NR(VMSYNC_IOC_VM_MSYNC)) |
+		  (1ULL << _IOC_NR(VMSYNC_IOC_TASK_FOR_PID)) |
+		  (1ULL << _IOC_NR(VMSYNC_IOC_STATS)), api.ioctls);
 	EXPECT_EQ(VMSYNC_MS_ALL, api.msync_flags);
+	EXPECT_EQ(VMSYNC_VM_SYNC_ALL, api.vm_sync_flags);
 	/* Every byte was written: no poison, reserved fields zero. */
-	EXPECT_EQ(0, api.reserved0);
 	for (i = 0; i < ARRAY_SIZE(api.reserved); i++)
 		EXPECT_EQ(0, api.reserved[i]);
 
@@ -107,12 +110,6 @@ TEST_F(dev, api_rejects_bad_input)
 
 	memset(&api, 0, sizeof(api));
 	api.api = VMSYNC_API + 1;
-	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
-	EXPECT_EQ(0, api.version);
-
-	memset(&api, 0, sizeof(api));
-	api.api = VMSYNC_API;
-	api.reserved0 = 1;
 	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
 	EXPECT_EQ(0, api.version);
 

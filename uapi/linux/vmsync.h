@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * vmsync: msync semantics Linux does not implement (MS_ASYNC that starts
- * I/O, MS_INVALIDATE that drops cached pages) through /dev/vmsync.
+ * I/O, MS_INVALIDATE that drops cached pages) and Mach's vm_msync, through
+ * /dev/vmsync.
  *
  * This header is the ABI between vmsync.ko and user space.  Every struct is
  * made of fixed-width fields with no implicit padding, so 32-bit and 64-bit
@@ -22,7 +23,7 @@
 /* Value of vmsync_api.api: the only interface this header describes. */
 #define VMSYNC_API		0xB5A1
 /* ABI revision: grows when ioctls, flags or features are added. */
-#define VMSYNC_API_VERSION	1
+#define VMSYNC_API_VERSION	2
 
 /*
  * msync flags.  The values are those of Linux's <sys/mman.h> on most
@@ -35,10 +36,38 @@
 #define VMSYNC_MS_ALL		(VMSYNC_MS_ASYNC | VMSYNC_MS_INVALIDATE | \
 				 VMSYNC_MS_SYNC)
 
+/* vm_msync flags: Mach/XNU values. */
+#define VMSYNC_VM_SYNC_ASYNCHRONOUS	0x01
+#define VMSYNC_VM_SYNC_SYNCHRONOUS	0x02
+#define VMSYNC_VM_SYNC_INVALIDATE	0x04
+#define VMSYNC_VM_SYNC_ALL	(VMSYNC_VM_SYNC_ASYNCHRONOUS | \
+				 VMSYNC_VM_SYNC_SYNCHRONOUS | \
+				 VMSYNC_VM_SYNC_INVALIDATE)
+
+/* kern_return_t values: Mach's numbers. */
+#define VMSYNC_KERN_SUCCESS		0
+#define VMSYNC_KERN_INVALID_ADDRESS	1
+#define VMSYNC_KERN_PROTECTION_FAILURE	2
+#define VMSYNC_KERN_INVALID_ARGUMENT	4
+#define VMSYNC_KERN_FAILURE		5
+#define VMSYNC_KERN_RESOURCE_SHORTAGE	6
+#define VMSYNC_KERN_MEMORY_ERROR	10
+#define VMSYNC_KERN_ABORTED		14
+#define VMSYNC_KERN_INVALID_TASK	16
+
+/*
+ * The task handle naming the caller's own address space.  Any other handle
+ * is a file descriptor returned by VMSYNC_IOC_TASK_FOR_PID.
+ */
+#define VMSYNC_TASK_SELF	(-10000)
+
 /* Feature bits reported in vmsync_api.features. */
 #define VMSYNC_FEATURE_MSYNC		_BITULL(0) /* VMSYNC_IOC_MSYNC */
 #define VMSYNC_FEATURE_ASYNC_STARTS_IO	_BITULL(1) /* MS_ASYNC starts I/O */
 #define VMSYNC_FEATURE_INVALIDATE	_BITULL(2) /* MS_INVALIDATE drops pages */
+#define VMSYNC_FEATURE_VM_MSYNC		_BITULL(3) /* VMSYNC_IOC_VM_MSYNC */
+#define VMSYNC_FEATURE_TASKS		_BITULL(4) /* VMSYNC_IOC_TASK_FOR_PID */
+#define VMSYNC_FEATURE_STATS		_BITULL(5) /* VMSYNC_IOC_STATS */
 
 /**
  * struct vmsync_api - VMSYNC_IOC_API: what the loaded module supports
@@ -47,7 +76,7 @@
  * @features:		out: VMSYNC_FEATURE_* bits
  * @ioctls:		out: bit _IOC_NR(cmd) set for each supported ioctl
  * @msync_flags:	out: flags VMSYNC_IOC_MSYNC accepts
- * @reserved0:		must be zero
+ * @vm_sync_flags:	out: flags VMSYNC_IOC_VM_MSYNC accepts (version >= 2)
  * @reserved:		must be zero
  */
 struct vmsync_api {
@@ -56,7 +85,7 @@ struct vmsync_api {
 	__u64 features;
 	__u64 ioctls;
 	__u32 msync_flags;
-	__u32 reserved0;
+	__u32 vm_sync_flags;
 	__u64 reserved[4];
 };
 
@@ -85,10 +114,90 @@ struct vmsync_msync_args {
 	__u64 reserved[2];
 };
 
+/**
+ * struct vmsync_vm_msync_args - VMSYNC_IOC_VM_MSYNC: Mach vm_msync()
+ * @task:		in: VMSYNC_TASK_SELF or a task handle
+ * @flags:		in: VMSYNC_VM_SYNC_* flags
+ * @address:		in: start, rounded down to a page
+ * @size:		in: length in bytes; the end is rounded up to a page
+ * @kr:			out: the kern_return_t
+ * @error:		out: the first errno seen (positive), or 0
+ * @pages_returned:	out: pages returned to their pagers
+ * @pages_discarded:	out: pages discarded from the cache
+ * @reserved:		must be zero
+ *
+ * The ioctl fails (-1 and errno) only when the struct cannot be read or
+ * written or a reserved field is not zero; every other outcome is in @kr.
+ */
+struct vmsync_vm_msync_args {
+	__s32 task;
+	__u32 flags;
+	__u64 address;
+	__u64 size;
+	__s32 kr;
+	__s32 error;
+	__u64 pages_returned;
+	__u64 pages_discarded;
+	__u64 reserved[2];
+};
+
+/**
+ * struct vmsync_task_args - VMSYNC_IOC_TASK_FOR_PID: a handle to another
+ * process's address space (Mach task_for_pid())
+ * @pid:		in: process id, in the caller's pid namespace
+ * @flags:		in: must be zero
+ * @task:		out: the handle, a close-on-exec file descriptor, or -1
+ * @kr:			out: the kern_return_t
+ * @error:		out: errno for a failure (EPERM when refused), or 0
+ * @reserved0:		must be zero
+ * @reserved:		must be zero
+ *
+ * The access check is made once, here; the handle pins the address space
+ * the process had then.  Close the descriptor to release it.
+ */
+struct vmsync_task_args {
+	__s32 pid;
+	__u32 flags;
+	__s32 task;
+	__s32 kr;
+	__s32 error;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct vmsync_stats - VMSYNC_IOC_STATS: the module's counters, since load
+ * @calls:		msync and vm_msync calls
+ * @requests:		synchronize requests sent to pagers
+ * @requests_pending:	synchronize requests not completed yet (now)
+ * @pages_returned:	pages returned to pagers (data_return)
+ * @pages_discarded:	pages discarded from the page cache
+ * @precious_returned:	precious pages returned
+ * @errors:		calls that ended with an error
+ * @aborted:		calls ended by a fatal signal
+ * @reserved:		zero
+ */
+struct vmsync_stats {
+	__u64 calls;
+	__u64 requests;
+	__u64 requests_pending;
+	__u64 pages_returned;
+	__u64 pages_discarded;
+	__u64 precious_returned;
+	__u64 errors;
+	__u64 aborted;
+	__u64 reserved[8];
+};
+
 #define VMSYNC_IOC_MAGIC	0xBA
 
 #define VMSYNC_IOC_API		_IOWR(VMSYNC_IOC_MAGIC, 0x00, struct vmsync_api)
 #define VMSYNC_IOC_MSYNC	_IOWR(VMSYNC_IOC_MAGIC, 0x01, \
 				      struct vmsync_msync_args)
+#define VMSYNC_IOC_VM_MSYNC	_IOWR(VMSYNC_IOC_MAGIC, 0x02, \
+				      struct vmsync_vm_msync_args)
+#define VMSYNC_IOC_TASK_FOR_PID	_IOWR(VMSYNC_IOC_MAGIC, 0x03, \
+				      struct vmsync_task_args)
+#define VMSYNC_IOC_STATS	_IOR(VMSYNC_IOC_MAGIC, 0x04, struct vmsync_stats)
 
 #endif /* _UAPI_LINUX_VMSYNC_H */
