@@ -26,33 +26,7 @@
 #include "kselftest_harness.h"
 #include "vmsync.h"
 #include "vmsync_test_util.h"
-
-#define NPAGES		8
-#define P		vt_page
-
-/* Fill page i of a mapping with its generation-gen byte. */
-static void dirty(unsigned char *map, size_t page, unsigned int gen)
-{
-	memset(map + page * P, vt_fill(page, gen), P);
-}
-
-static bool map_is(const unsigned char *map, size_t page, unsigned int gen)
-{
-	return vt_all(map + page * P, P, vt_fill(page, gen));
-}
-
-/* Poll the disk until page holds generation gen; false after ~20 s. */
-static bool disk_becomes(int disk, int fd, size_t page, unsigned int gen)
-{
-	double deadline = vt_now() + 20;
-
-	while (vt_now() < deadline) {
-		if (vt_disk_page_is(disk, fd, page, vt_fill(page, gen)))
-			return true;
-		usleep(50000);
-	}
-	return false;
-}
+#include "vmsync_testfile.h"
 
 static int raw_msync(uint64_t addr, uint64_t len, uint32_t flags,
 		     struct vmsync_msync_args *args)
@@ -68,61 +42,6 @@ static int raw_msync(uint64_t addr, uint64_t len, uint32_t flags,
 	args->reserved0 = 0;
 	memset(args->reserved, 0, sizeof(args->reserved));
 	return ioctl(fd, VMSYNC_IOC_MSYNC, args);
-}
-
-/*
- * A file of NPAGES pages on the test file system, mapped shared, with the
- * guest's background writeback turned off so that nothing but the call
- * under test writes a dirty page.
- */
-struct testfile {
-	char path[4096];
-	int fd;
-	int disk;
-	unsigned char *map;
-	char wb_centisecs[32];
-	char expire_centisecs[32];
-};
-
-static void testfile_setup(struct __test_metadata *_metadata,
-			   struct testfile *f)
-{
-	snprintf(f->path, sizeof(f->path), "%s/msync-%d", vt_test_dir(),
-		 getpid());
-	f->fd = vt_create_file(vt_test_dir(), strrchr(f->path, '/') + 1,
-			       NPAGES, false);
-	ASSERT_LE(0, f->fd) TH_LOG("cannot create %s", f->path);
-	f->disk = vt_disk_open(f->fd);
-	ASSERT_LE(0, f->disk) TH_LOG("%s is not on a block device", f->path);
-	ASSERT_LE(0, vmsync_fd()) TH_LOG("%s", vmsync_strerror(errno));
-	f->map = mmap(NULL, NPAGES * P, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->fd, 0);
-	ASSERT_NE(MAP_FAILED, f->map);
-
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				f->wb_centisecs, sizeof(f->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_get("vm/dirty_expire_centisecs",
-				f->expire_centisecs,
-				sizeof(f->expire_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_expire_centisecs", "360000"));
-}
-
-static void testfile_teardown(struct testfile *f)
-{
-	if (f->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs", f->wb_centisecs);
-	if (f->expire_centisecs[0])
-		vt_sysctl_set("vm/dirty_expire_centisecs",
-			      f->expire_centisecs);
-	if (f->map && f->map != MAP_FAILED)
-		munmap(f->map, NPAGES * P);
-	if (f->fd > 0) {
-		close(f->fd);
-		unlink(f->path);
-	}
-	if (f->disk > 0)
-		close(f->disk);
 }
 
 FIXTURE(msync) {
@@ -169,23 +88,6 @@ FIXTURE_TEARDOWN(invalidate)
 {
 	testfile_teardown(&self->f);
 }
-
-/* Page 'page' is dirty in the cache and the disk has its original bytes. */
-static bool page_untouched(struct testfile *f, size_t page)
-{
-	return vt_page_dirty(f->map + page * P) &&
-	       vt_disk_page_is(f->disk, f->fd, page, vt_fill(page, 0));
-}
-
-/* Page 'page' reached the disk with generation gen and is clean. */
-static bool page_written(struct testfile *f, size_t page, unsigned int gen)
-{
-	return !vt_page_dirty(f->map + page * P) &&
-	       vt_disk_page_is(f->disk, f->fd, page, vt_fill(page, gen));
-}
-
-#define EXPECT_UNTOUCHED(page)	EXPECT_TRUE(page_untouched(&self->f, page))
-#define EXPECT_WRITTEN(page, gen) EXPECT_TRUE(page_written(&self->f, page, gen))
 
 TEST_F(msync, unknown_flag_einval)
 {
@@ -873,6 +775,38 @@ TEST_F_TIMEOUT(dmfs, write_error_reported_once, 120)
 	EXPECT_FAIL(EIO, fsync(other));
 	EXPECT_EQ(0, fsync(other));
 	close(other);
+}
+
+/* vm_msync: the pager could not write the data back. */
+TEST_F_TIMEOUT(dmfs, vm_msync_write_error_memory_error, 120)
+{
+	int64_t phys = vt_file_phys(self->fd, 0);
+	unsigned long long sec, nsec = P / 512;
+	struct vmsync_vm_msync_result res;
+	char table[1024];
+
+	ASSERT_LE(0, phys);
+	sec = (unsigned long long)phys / 512;
+	snprintf(table, sizeof(table),
+		 "0 %llu linear %s 0;%llu %llu error;%llu %llu linear %s %llu",
+		 sec, self->scratch, sec, nsec, sec + nsec,
+		 (unsigned long long)self->sectors - sec - nsec, self->scratch,
+		 sec + nsec);
+	ASSERT_OK(vt_dm_reload(DM_NAME, table));
+
+	dirty(self->map, 0, 1);
+	EXPECT_EQ(KERN_MEMORY_ERROR,
+		  vmsync_vm_msync(vm_task_self(), (uintptr_t)self->map, 2 * P,
+				  VM_SYNC_SYNCHRONOUS | VM_SYNC_INVALIDATE,
+				  &res));
+	EXPECT_EQ(EIO, res.error);
+	EXPECT_EQ(1, res.pages_returned);
+	/* Its data is only in the cache: not dropped. */
+	EXPECT_EQ(0, res.pages_discarded);
+	EXPECT_TRUE(vt_resident(self->map));
+	EXPECT_EQ(KERN_SUCCESS,
+		  vm_msync(vm_task_self(), (uintptr_t)self->map, 2 * P,
+			   VM_SYNC_SYNCHRONOUS));
 }
 
 TEST_HARNESS_MAIN

@@ -88,12 +88,13 @@ fail:
 	return -1;
 }
 
-int vt_disk_open(int fd)
+/* Kernel name ("vda", "dm-0") of the block device holding fd's file system. */
+static int vt_dev_name(int fd, char *name, size_t len)
 {
-	char path[300], line[256];
+	char path[128], line[256];
 	struct stat st;
+	int ret = -1;
 	FILE *f;
-	int disk = -1;
 
 	if (fstat(fd, &st))
 		return -1;
@@ -106,12 +107,22 @@ int vt_disk_open(int fd)
 		if (strncmp(line, "DEVNAME=", 8))
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		snprintf(path, sizeof(path), "/dev/%s", line + 8);
-		disk = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		/* A name that does not fit is an error, not a wrong name. */
+		ret = (size_t)snprintf(name, len, "%s", line + 8) < len ? 0 : -1;
 		break;
 	}
 	fclose(f);
-	return disk;
+	return ret;
+}
+
+int vt_disk_open(int fd)
+{
+	char name[64], path[128];
+
+	if (vt_dev_name(fd, name, sizeof(name)))
+		return -1;
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
 }
 
 int64_t vt_file_phys(int fd, off_t off)
@@ -239,13 +250,11 @@ bool vt_resident(const void *addr)
 	return vec & 1;
 }
 
-int vt_sysctl_get(const char *name, char *buf, size_t len)
+int vt_read_file(const char *path, char *buf, size_t len)
 {
-	char path[256];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -258,19 +267,99 @@ int vt_sysctl_get(const char *name, char *buf, size_t len)
 	return 0;
 }
 
-int vt_sysctl_set(const char *name, const char *value)
+int vt_write_file(const char *path, const char *text)
 {
-	char path[256];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	n = write(fd, value, strlen(value));
+	n = write(fd, text, strlen(text));
 	close(fd);
-	return n == (ssize_t)strlen(value) ? 0 : -1;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+int vt_sysctl_get(const char *name, char *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	return vt_read_file(path, buf, len);
+}
+
+int vt_sysctl_set(const char *name, const char *value)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	return vt_write_file(path, value);
+}
+
+long vt_ext4_delalloc_blocks(int fd)
+{
+	char name[64], path[128], value[32];
+
+	if (vt_dev_name(fd, name, sizeof(name)))
+		return -1;
+	snprintf(path, sizeof(path),
+		 "/sys/fs/ext4/%s/delayed_allocation_blocks", name);
+	if (vt_read_file(path, value, sizeof(value)))
+		return -1;
+	return strtol(value, NULL, 10);
+}
+
+#define VT_TRACEFS "/sys/kernel/tracing"
+
+int vt_trace_start(void)
+{
+	/* One clock for all CPUs, so the trace's order is the real one. */
+	if (vt_write_file(VT_TRACEFS "/trace_clock", "global") ||
+	    vt_write_file(VT_TRACEFS "/events/vmsync/enable", "1") ||
+	    vt_write_file(VT_TRACEFS "/tracing_on", "1"))
+		return -1;
+	/* Opening the trace for writing with O_TRUNC empties it. */
+	return close(open(VT_TRACEFS "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC));
+}
+
+int vt_trace_stop(void)
+{
+	return vt_write_file(VT_TRACEFS "/events/vmsync/enable", "0");
+}
+
+int vt_trace_marker(const char *text)
+{
+	return vt_write_file(VT_TRACEFS "/trace_marker", text);
+}
+
+char *vt_trace_read(void)
+{
+	size_t len = 0, size = 65536;
+	char *buf = malloc(size);
+	ssize_t n;
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = open(VT_TRACEFS "/trace", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
+		len += (size_t)n;
+		if (size - len < 4096) {
+			char *bigger = realloc(buf, size * 2);
+
+			if (!bigger)
+				break;
+			buf = bigger;
+			size *= 2;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
 }
 
 uint64_t vt_dev_sectors(const char *dev)

@@ -51,9 +51,25 @@ bool vt_page_writeback(const void *addr);
 /* Is the page at addr in the page cache (mincore)? */
 bool vt_resident(const void *addr);
 
-/* Read and write /proc/sys/<name>; return 0 or -1. */
+/* Read and write a small text file (sysfs, debugfs, procfs): 0 or -1. */
+int vt_read_file(const char *path, char *buf, size_t len);
+int vt_write_file(const char *path, const char *text);
+/* The same for /proc/sys/<name>. */
 int vt_sysctl_get(const char *name, char *buf, size_t len);
 int vt_sysctl_set(const char *name, const char *value);
+
+/* ext4's delayed_allocation_blocks of the file system of fd; -1 if none. */
+long vt_ext4_delalloc_blocks(int fd);
+
+/*
+ * The vmsync tracepoints (tracefs at /sys/kernel/tracing): start enables
+ * them on an empty buffer, stop disables them.  vt_trace_read() returns the
+ * trace so far, NUL-terminated and malloc()ed, or NULL.
+ */
+int vt_trace_start(void);
+int vt_trace_stop(void);
+int vt_trace_marker(const char *text);
+char *vt_trace_read(void);
 
 /* Whole size of a block device in 512-byte sectors; 0 on error. */
 uint64_t vt_dev_sectors(const char *dev);

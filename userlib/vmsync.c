@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -61,6 +62,15 @@ VMSYNC_EXPORT int vmsync_get_api(struct vmsync_api *api)
 	memset(api, 0, sizeof(*api));
 	api->api = VMSYNC_API;
 	return ioctl(fd, VMSYNC_IOC_API, api) ? -1 : 0;
+}
+
+VMSYNC_EXPORT int vmsync_get_stats(struct vmsync_stats *stats)
+{
+	int fd = vmsync_fd();
+
+	if (fd < 0)
+		return -1;
+	return ioctl(fd, VMSYNC_IOC_STATS, stats) ? -1 : 0;
 }
 
 /* <sys/mman.h> flags to the ABI's, which differ on a few architectures. */
@@ -119,4 +129,111 @@ VMSYNC_EXPORT int vmsync_memcntl(void *addr, size_t len, int cmd, void *arg,
 		return -1;
 	}
 	return vmsync_msync(addr, len, (int)(uintptr_t)arg);
+}
+
+VMSYNC_EXPORT vm_task_t vm_task_self(void)
+{
+	return VMSYNC_TASK_SELF;
+}
+
+VMSYNC_EXPORT kern_return_t vmsync_vm_msync(vm_task_t target_task,
+					    vm_address_t address,
+					    vm_size_t size, vm_sync_t sync_flags,
+					    struct vmsync_vm_msync_result *result)
+{
+	struct vmsync_vm_msync_args args = {
+		.task = target_task,
+		.flags = sync_flags,
+		.address = address,
+		.size = size,
+	};
+	int fd = vmsync_fd();
+
+	if (result)
+		memset(result, 0, sizeof(*result));
+	if (fd < 0 || ioctl(fd, VMSYNC_IOC_VM_MSYNC, &args)) {
+		if (result)
+			result->error = errno;
+		return KERN_FAILURE;
+	}
+	if (result) {
+		result->error = args.error;
+		result->pages_returned = args.pages_returned;
+		result->pages_discarded = args.pages_discarded;
+	}
+	if (args.kr != KERN_SUCCESS)
+		errno = args.error;
+	return args.kr;
+}
+
+VMSYNC_EXPORT kern_return_t vm_msync(vm_task_t target_task,
+				     vm_address_t address, vm_size_t size,
+				     vm_sync_t sync_flags)
+{
+	return vmsync_vm_msync(target_task, address, size, sync_flags, NULL);
+}
+
+VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
+{
+	struct vmsync_task_args args = { .pid = pid };
+	int fd = vmsync_fd();
+
+	*task = -1;
+	if (fd < 0 || ioctl(fd, VMSYNC_IOC_TASK_FOR_PID, &args))
+		return KERN_FAILURE;
+	if (args.kr != KERN_SUCCESS) {
+		errno = args.error;
+		return args.kr;
+	}
+	*task = args.task;
+	return KERN_SUCCESS;
+}
+
+/* Is fd a task handle?  Never close a descriptor that is something else. */
+static int vmsync_is_task_handle(int fd)
+{
+	static const char name[] = "anon_inode:[vmsync-task]";
+	char path[64], link[sizeof(name)];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link));
+	return n == (ssize_t)sizeof(name) - 1 && !memcmp(link, name, (size_t)n);
+}
+
+VMSYNC_EXPORT kern_return_t vm_task_release(vm_task_t task)
+{
+	if (task == VMSYNC_TASK_SELF)
+		return KERN_SUCCESS;
+	if (task < 0 || !vmsync_is_task_handle(task) || close(task)) {
+		errno = EBADF;
+		return KERN_INVALID_TASK;
+	}
+	return KERN_SUCCESS;
+}
+
+VMSYNC_EXPORT const char *vmsync_kern_return_string(kern_return_t kr)
+{
+	switch (kr) {
+	case KERN_SUCCESS:
+		return "(os/kern) successful";
+	case KERN_INVALID_ADDRESS:
+		return "(os/kern) invalid address";
+	case KERN_PROTECTION_FAILURE:
+		return "(os/kern) protection failure";
+	case KERN_INVALID_ARGUMENT:
+		return "(os/kern) invalid argument";
+	case KERN_FAILURE:
+		return "(os/kern) failure";
+	case KERN_RESOURCE_SHORTAGE:
+		return "(os/kern) resource shortage";
+	case KERN_MEMORY_ERROR:
+		return "(os/kern) memory error";
+	case KERN_ABORTED:
+		return "(os/kern) aborted";
+	case KERN_INVALID_TASK:
+		return "(os/kern) invalid task";
+	default:
+		return "(os/kern) unknown error code";
+	}
 }

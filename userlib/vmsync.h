@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libvmsync - msync with working MS_ASYNC and MS_INVALIDATE
+ * libvmsync - msync with working MS_ASYNC and MS_INVALIDATE, and Mach's
+ * vm_msync
  *
  * A thin library over /dev/vmsync (vmsync.ko).  Functions follow the
- * conventions of the interfaces they reproduce: 0 on success, or -1 with
- * errno set.
+ * conventions of the interfaces they reproduce: the SVR4/POSIX ones return
+ * 0, or -1 with errno set; the Mach ones return a kern_return_t and, when
+ * it is not KERN_SUCCESS, set errno too.
  */
 #ifndef VMSYNC_H
 #define VMSYNC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 
 #include <linux/vmsync.h>
 
@@ -53,6 +57,74 @@ int vmsync_memcntl(void *addr, size_t len, int cmd, void *arg, int attr,
  * Fill *api with what the loaded module supports (VMSYNC_IOC_API).
  */
 int vmsync_get_api(struct vmsync_api *api);
+
+/* Fill *stats with the module's counters (VMSYNC_IOC_STATS). */
+int vmsync_get_stats(struct vmsync_stats *stats);
+
+/* --- Mach ------------------------------------------------------------- */
+
+typedef int kern_return_t;
+typedef int vm_task_t;			/* VMSYNC_TASK_SELF or a descriptor */
+typedef uintptr_t vm_address_t;
+typedef uintptr_t vm_size_t;
+typedef unsigned int vm_sync_t;
+
+#ifndef VM_SYNC_ASYNCHRONOUS
+#define VM_SYNC_ASYNCHRONOUS		VMSYNC_VM_SYNC_ASYNCHRONOUS
+#define VM_SYNC_SYNCHRONOUS		VMSYNC_VM_SYNC_SYNCHRONOUS
+#define VM_SYNC_INVALIDATE		VMSYNC_VM_SYNC_INVALIDATE
+#endif
+
+#ifndef KERN_SUCCESS
+#define KERN_SUCCESS			VMSYNC_KERN_SUCCESS
+#define KERN_INVALID_ADDRESS		VMSYNC_KERN_INVALID_ADDRESS
+#define KERN_PROTECTION_FAILURE		VMSYNC_KERN_PROTECTION_FAILURE
+#define KERN_INVALID_ARGUMENT		VMSYNC_KERN_INVALID_ARGUMENT
+#define KERN_FAILURE			VMSYNC_KERN_FAILURE
+#define KERN_RESOURCE_SHORTAGE		VMSYNC_KERN_RESOURCE_SHORTAGE
+#define KERN_MEMORY_ERROR		VMSYNC_KERN_MEMORY_ERROR
+#define KERN_ABORTED			VMSYNC_KERN_ABORTED
+#define KERN_INVALID_TASK		VMSYNC_KERN_INVALID_TASK
+#endif
+
+/*
+ * vm_msync(target_task, address, size, sync_flags): synchronise the range
+ * with its memory managers (SPEC section 3).  address and size are rounded
+ * outward to pages.  Without the module: KERN_FAILURE and errno ENODEV.
+ */
+kern_return_t vm_msync(vm_task_t target_task, vm_address_t address,
+		       vm_size_t size, vm_sync_t sync_flags);
+
+/* What one vm_msync did, beyond its kern_return_t. */
+struct vmsync_vm_msync_result {
+	int error;				/* first errno seen, or 0 */
+	unsigned long long pages_returned;	/* to their pagers */
+	unsigned long long pages_discarded;	/* from the page cache */
+};
+
+/* As vm_msync(), with *result filled in (result may be NULL). */
+kern_return_t vmsync_vm_msync(vm_task_t target_task, vm_address_t address,
+			      vm_size_t size, vm_sync_t sync_flags,
+			      struct vmsync_vm_msync_result *result);
+
+/* The calling process (Mach's mach_task_self()); needs no check. */
+vm_task_t vm_task_self(void);
+
+/*
+ * A handle to process pid's address space (Mach's task_for_pid()), in
+ * *task.  The access check is ptrace attach's, made once, now; the handle
+ * names the address space the process has now, and stops working
+ * (KERN_INVALID_TASK) once it exits or execs.  Refused:
+ * KERN_PROTECTION_FAILURE, errno EPERM; no such process:
+ * KERN_INVALID_ARGUMENT, errno ESRCH.
+ */
+kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task);
+
+/* Release a handle from vm_task_for_pid(); vm_task_self() needs none. */
+kern_return_t vm_task_release(vm_task_t task);
+
+/* Mach's name for a kern_return_t, as mach_error_string() gives it. */
+const char *vmsync_kern_return_string(kern_return_t kr);
 
 /*
  * The process-wide descriptor for /dev/vmsync, opened on first use with

@@ -1,0 +1,1014 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vm_msync(): Mach semantics (SPEC section 3), the pager protocol (section
+ * 5), task handles (section 4) and observability (section 7), checked on
+ * the block device, in page flags, in residency and in the trace.
+ *
+ * Run as root on a file system on a real block device (ext4 in the test
+ * VM, with its default mount options), $VMSYNC_TEST_DIR naming a directory
+ * on it, with tracefs at /sys/kernel/tracing and debugfs at
+ * /sys/kernel/debug.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "vmsync.h"
+#include "vmsync_test_util.h"
+#include "vmsync_testfile.h"
+
+#define SYNC		VM_SYNC_SYNCHRONOUS
+#define ASYNC		VM_SYNC_ASYNCHRONOUS
+#define INVAL		VM_SYNC_INVALIDATE
+#define SELF		vm_task_self()
+
+#define DELAY_HOOK	"/sys/kernel/debug/vmsync/test_sync_delay_ms"
+#define PTRACE_SCOPE	"/sys/module/vmsync/parameters/ptrace_scope"
+
+/* The kern_return_t, and errno with it when it is not KERN_SUCCESS. */
+#define EXPECT_KR(kr, err, call) do {				\
+		int _want = (kr);				\
+		int _kr = (call);				\
+		int _errno = errno;				\
+		EXPECT_EQ(_want, _kr);				\
+		if (_want != KERN_SUCCESS)			\
+			EXPECT_EQ(err, _errno);			\
+	} while (0)
+
+static vm_address_t addr_of(const void *p)
+{
+	return (vm_address_t)p;
+}
+
+FIXTURE(vm) {
+	struct testfile f;
+};
+
+FIXTURE_SETUP(vm)
+{
+	testfile_setup(_metadata, &self->f);
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	testfile_teardown(&self->f);
+}
+
+/* --- the checks of SPEC section 3, in order ------------------------- */
+
+TEST_F(vm, sync_with_async_invalid_argument)
+{
+	dirty(self->f.map, 0, 1);
+	EXPECT_KR(KERN_INVALID_ARGUMENT, EINVAL,
+		  vm_msync(SELF, addr_of(self->f.map), P, SYNC | ASYNC));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, EINVAL,
+		  vm_msync(SELF, addr_of(self->f.map), P,
+			   SYNC | ASYNC | INVAL));
+	/* Checked before the task. */
+	EXPECT_KR(KERN_INVALID_ARGUMENT, EINVAL,
+		  vm_msync(-5, addr_of(self->f.map), P, SYNC | ASYNC));
+	EXPECT_UNTOUCHED(0);
+}
+
+TEST_F(vm, unknown_flag_invalid_argument)
+{
+	/* XNU's KILLPAGES, DEACTIVATE and CONTIGUOUS are not implemented. */
+	static const unsigned int bad[] = { 0x8, 0x10, 0x20, 0x40, 1u << 31 };
+	unsigned int i;
+
+	dirty(self->f.map, 0, 1);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_KR(KERN_INVALID_ARGUMENT, EINVAL,
+			  vm_msync(SELF, addr_of(self->f.map), P,
+				   SYNC | bad[i]));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, EINVAL,
+		  vm_msync(-5, addr_of(self->f.map), P, 0x8));
+	EXPECT_UNTOUCHED(0);
+}
+
+TEST_F(vm, bad_task_invalid_task)
+{
+	dirty(self->f.map, 0, 1);
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH,
+		  vm_msync(-1, addr_of(self->f.map), P, SYNC));
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH,
+		  vm_msync(VMSYNC_TASK_SELF + 1, addr_of(self->f.map), P,
+			   SYNC));
+	/* A descriptor that is not a task handle, and a closed one. */
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH,
+		  vm_msync(self->f.fd, addr_of(self->f.map), P, SYNC));
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH,
+		  vm_msync(1000, addr_of(self->f.map), P, SYNC));
+	/* Checked before the size. */
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH,
+		  vm_msync(-1, addr_of(self->f.map), 0, SYNC));
+	EXPECT_UNTOUCHED(0);
+}
+
+TEST_F(vm, size_zero_success)
+{
+	dirty(self->f.map, 0, 1);
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(SELF, addr_of(self->f.map), 0,
+					 SYNC | INVAL));
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(SELF, 0, 0, SYNC));
+	EXPECT_UNTOUCHED(0);
+	EXPECT_TRUE(vt_resident(self->f.map));
+}
+
+TEST_F(vm, wrap_or_unmapped_invalid_address)
+{
+	void *hole = self->f.map + 4 * P;
+
+	dirty(self->f.map, 0, 1);
+	EXPECT_KR(KERN_INVALID_ADDRESS, ENOMEM,
+		  vm_msync(SELF, addr_of(self->f.map),
+			   (vm_size_t)-1 - addr_of(self->f.map) + 2, SYNC));
+	EXPECT_KR(KERN_INVALID_ADDRESS, ENOMEM,
+		  vm_msync(SELF, addr_of(self->f.map), (vm_size_t)-1, SYNC));
+	ASSERT_OK(munmap(hole, 4 * P));
+	EXPECT_KR(KERN_INVALID_ADDRESS, ENOMEM,
+		  vm_msync(SELF, addr_of(hole), 4 * P, SYNC | INVAL));
+	EXPECT_UNTOUCHED(0);
+}
+
+/* Mapped parts of a range with holes are processed, then the error. */
+TEST_F(vm, hole_processes_mapped_parts)
+{
+	struct vmsync_vm_msync_result res;
+
+	ASSERT_OK(munmap(self->f.map + 2 * P, P));
+	dirty(self->f.map, 0, 1);
+	dirty(self->f.map, 1, 1);
+	dirty(self->f.map, 3, 1);
+	dirty(self->f.map, 5, 1);
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  vmsync_vm_msync(SELF, addr_of(self->f.map), 4 * P, SYNC,
+				  &res));
+	EXPECT_EQ(ENOMEM, res.error);
+	EXPECT_EQ(3, res.pages_returned);
+	EXPECT_WRITTEN(0, 1);
+	EXPECT_WRITTEN(1, 1);
+	EXPECT_WRITTEN(3, 1);
+	EXPECT_UNTOUCHED(5);
+}
+
+/* address and size are rounded outward to pages. */
+TEST_F(vm, range_rounded_outward)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		dirty(self->f.map, i, 1);
+	ASSERT_EQ(KERN_SUCCESS, vm_msync(SELF, addr_of(self->f.map) + P + 100,
+					 10, SYNC));
+	EXPECT_WRITTEN(1, 1);
+	EXPECT_UNTOUCHED(0);
+	EXPECT_UNTOUCHED(2);
+	ASSERT_EQ(KERN_SUCCESS, vm_msync(SELF,
+					 addr_of(self->f.map) + 3 * P - 1, 2,
+					 SYNC));
+	EXPECT_WRITTEN(2, 1);
+	EXPECT_WRITTEN(3, 1);
+	EXPECT_UNTOUCHED(0);
+}
+
+/* --- the per-page table of SPEC section 3, for files ---------------- */
+
+FIXTURE(table) {
+	struct testfile f;
+};
+
+/* What happens to a dirty and to a clean page under each flag set. */
+FIXTURE_VARIANT(table) {
+	unsigned int flags;
+	bool returned;		/* the dirty page's data reaches the disk */
+	bool dropped;		/* both pages leave the page cache */
+	unsigned long long nr_returned, nr_discarded;
+};
+
+FIXTURE_VARIANT_ADD(table, none) {
+	.flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(table, synchronous) {
+	.flags = SYNC, .returned = true, .nr_returned = 1,
+};
+
+FIXTURE_VARIANT_ADD(table, asynchronous) {
+	.flags = ASYNC, .returned = true, .nr_returned = 1,
+};
+
+FIXTURE_VARIANT_ADD(table, invalidate_synchronous) {
+	.flags = INVAL | SYNC, .returned = true, .dropped = true,
+	.nr_returned = 1, .nr_discarded = 2,
+};
+
+FIXTURE_VARIANT_ADD(table, invalidate_asynchronous) {
+	.flags = INVAL | ASYNC, .returned = true, .dropped = true,
+	.nr_returned = 1, .nr_discarded = 2,
+};
+
+/* The seed's meaning: modifications are discarded, not returned. */
+FIXTURE_VARIANT_ADD(table, invalidate) {
+	.flags = INVAL, .dropped = true, .nr_discarded = 2,
+};
+
+FIXTURE_SETUP(table)
+{
+	testfile_setup(_metadata, &self->f);
+}
+
+FIXTURE_TEARDOWN(table)
+{
+	testfile_teardown(&self->f);
+}
+
+TEST_F(table, file_pages)
+{
+	struct vmsync_vm_msync_result res;
+
+	/* Page 0 dirty, page 1 clean and mapped. */
+	dirty(self->f.map, 0, 1);
+	ASSERT_TRUE(map_is(self->f.map, 1, 0));
+	ASSERT_TRUE(vt_page_dirty(self->f.map));
+
+	ASSERT_EQ(KERN_SUCCESS, vmsync_vm_msync(SELF, addr_of(self->f.map),
+						2 * P, variant->flags, &res));
+	EXPECT_EQ(0, res.error);
+	EXPECT_EQ(variant->nr_returned, res.pages_returned);
+	EXPECT_EQ(variant->nr_discarded, res.pages_discarded);
+
+	/* Residency, before anything touches the pages again. */
+	EXPECT_EQ(!variant->dropped, vt_resident(self->f.map));
+	EXPECT_EQ(!variant->dropped, vt_resident(self->f.map + P));
+	if (!variant->dropped)
+		EXPECT_EQ(!variant->returned, vt_page_dirty(self->f.map));
+
+	/* The disk: returned data arrives (ASYNC: without waiting for it). */
+	if (variant->returned) {
+		EXPECT_TRUE(disk_becomes(self->f.disk, self->f.fd, 0, 1));
+	} else {
+		usleep(500000);
+		EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
+					    vt_fill(0, 0)));
+	}
+	/* The next reference: the modification, or the disk's old bytes. */
+	EXPECT_TRUE(map_is(self->f.map, 0, variant->flags == INVAL ? 0 : 1));
+	EXPECT_TRUE(map_is(self->f.map, 1, 0));
+}
+
+/* --- VM_SYNC_INVALIDATE alone --------------------------------------- */
+
+/*
+ * A page dirtied over a hole has no block yet: ext4 reserved one (delayed
+ * allocation).  Discarding its modification gives the hole's zeros back,
+ * and ext4's reservation count returns to where it was.
+ */
+TEST_F(vm, invalidate_alone_over_a_hole)
+{
+	struct vmsync_vm_msync_result res;
+	unsigned long long cached;
+	unsigned char *m;
+	long before, dirtied;
+
+	ASSERT_OK(ftruncate(self->f.fd, (NPAGES + 2) * P));
+	m = mmap(NULL, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED, self->f.fd,
+		 NPAGES * P);
+	ASSERT_NE(MAP_FAILED, m);
+	before = vt_ext4_delalloc_blocks(self->f.fd);
+	ASSERT_LE(0, before) TH_LOG("not ext4?");
+	memset(m, 0x5a, P);
+	dirtied = vt_ext4_delalloc_blocks(self->f.fd);
+	ASSERT_EQ(before + 1, dirtied) TH_LOG("no delayed allocation?");
+	/* The fault may have read the next page (a hole) around it. */
+	cached = 1 + vt_resident(m + P);
+
+	ASSERT_EQ(KERN_SUCCESS, vmsync_vm_msync(SELF, addr_of(m), 2 * P, INVAL,
+						&res));
+	EXPECT_EQ(0, res.pages_returned);
+	EXPECT_EQ(cached, res.pages_discarded);
+	EXPECT_EQ(before, vt_ext4_delalloc_blocks(self->f.fd));
+	EXPECT_FALSE(vt_resident(m));
+	EXPECT_TRUE(vt_all(m, 2 * P, 0));
+	munmap(m, 2 * P);
+}
+
+/*
+ * A mapping the caller cannot write through loses nothing: another
+ * process's modification stays (neither returned nor discarded); clean
+ * pages are still dropped.
+ */
+FIXTURE(readonly) {
+	struct testfile f;
+};
+
+FIXTURE_VARIANT(readonly) {
+	int open_flags;		/* of the descriptor the caller maps */
+};
+
+FIXTURE_VARIANT_ADD(readonly, read_only_file) {
+	.open_flags = O_RDONLY,
+};
+
+/* Opened for writing, but mapped without PROT_WRITE: still read-only. */
+FIXTURE_VARIANT_ADD(readonly, read_only_mapping) {
+	.open_flags = O_RDWR,
+};
+
+FIXTURE_SETUP(readonly)
+{
+	testfile_setup(_metadata, &self->f);
+}
+
+FIXTURE_TEARDOWN(readonly)
+{
+	testfile_teardown(&self->f);
+}
+
+TEST_F(readonly, invalidate_alone_keeps_others_changes)
+{
+	struct vmsync_vm_msync_result res;
+	unsigned char *ro;
+	int fd, status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		dirty(self->f.map, 2, 1);	/* another process's change */
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	fd = open(self->f.path, variant->open_flags | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ro = mmap(NULL, NPAGES * P, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_TRUE(map_is(ro, 2, 1));
+	ASSERT_TRUE(map_is(ro, 3, 0));
+
+	ASSERT_EQ(KERN_SUCCESS, vmsync_vm_msync(SELF, addr_of(ro), NPAGES * P,
+						INVAL, &res));
+	EXPECT_EQ(0, res.pages_returned);
+	EXPECT_TRUE(vt_page_dirty(ro + 2 * P));
+	EXPECT_TRUE(map_is(ro, 2, 1));
+	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 2,
+				    vt_fill(2, 0)));
+	EXPECT_FALSE(vt_resident(ro + 3 * P));
+	EXPECT_LE(NPAGES - 1, res.pages_discarded);
+	munmap(ro, NPAGES * P);
+	close(fd);
+}
+
+/* --- the pager protocol --------------------------------------------- */
+
+/* One line of the trace. */
+struct tev {
+	char name[48];
+	int pid;
+	long long start, end, result;
+	char text[64];		/* a trace_marker's text */
+};
+
+static long long tev_field(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/* The vmsync events and markers of the trace, in order. */
+static int trace_events(struct tev *ev, int max)
+{
+	char *buf = vt_trace_read(), *line, *save = NULL;
+	int n = 0;
+
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *cpu = strstr(line, ") [") ?: strstr(line, " [");
+		char *name, *colon, *dash;
+
+		if (line[0] == '#' || !cpu)
+			continue;
+		/* "comm-pid [cpu] flags timestamp: name: fields" */
+		name = strstr(cpu, ": ");
+		if (!name)
+			continue;
+		name += 2;
+		colon = strchr(name, ':');
+		if (!colon)
+			continue;
+		*cpu = '\0';
+		dash = strrchr(line, '-');
+		memset(&ev[n], 0, sizeof(ev[n]));
+		ev[n].pid = dash ? atoi(dash + 1) : -1;
+		snprintf(ev[n].name, sizeof(ev[n].name), "%.*s",
+			 (int)(colon - name), name);
+		ev[n].start = tev_field(colon, "start=");
+		ev[n].end = tev_field(colon, "end=");
+		ev[n].result = tev_field(colon, "result=");
+		snprintf(ev[n].text, sizeof(ev[n].text), "%s", colon + 2);
+		n++;
+	}
+	free(buf);
+	return n;
+}
+
+/* Index of the first event named name for pages [first, last], or -1. */
+static int find_ev(struct tev *ev, int n, const char *name, long long first,
+		   long long last)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(ev[i].name, name) &&
+		    (first < 0 || (ev[i].start == first * (long long)P &&
+				   ev[i].end == (last + 1) * (long long)P - 1)))
+			return i;
+	return -1;
+}
+
+static int find_marker(struct tev *ev, int n, const char *text)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(ev[i].name, "tracing_mark_write") &&
+		    !strncmp(ev[i].text, text, strlen(text)))
+			return i;
+	return -1;
+}
+
+/* Wait up to 20 s for a synchronize of pages [first, last] in the trace. */
+static bool wait_for_issue(long long first, long long last)
+{
+	static struct tev ev[512];
+	double deadline = vt_now() + 20;
+
+	while (vt_now() < deadline) {
+		int n = trace_events(ev, ARRAY_SIZE(ev));
+
+		if (find_ev(ev, n, "vmsync_synchronize", first, last) >= 0)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+static long long pending(void)
+{
+	struct vmsync_stats st;
+
+	return vmsync_get_stats(&st) ? -1 : (long long)st.requests_pending;
+}
+
+/* A child that syncs pages [first, last] and exits with the kern_return_t. */
+static pid_t sync_child(unsigned char *map, long long first, long long last)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(vm_msync(SELF, addr_of(map + first * P),
+			       (last - first + 1) * P, SYNC));
+	return pid;
+}
+
+/* The pager made slow (the debugfs hook), with the trace on. */
+FIXTURE(proto) {
+	struct testfile f;
+	struct tev ev[512];
+};
+
+FIXTURE_SETUP(proto)
+{
+	testfile_setup(_metadata, &self->f);
+	ASSERT_OK(vt_trace_start());
+	ASSERT_OK(vt_write_file(DELAY_HOOK, "1500"));
+}
+
+FIXTURE_TEARDOWN(proto)
+{
+	vt_write_file(DELAY_HOOK, "0");
+	vt_trace_stop();
+	testfile_teardown(&self->f);
+}
+
+/* The call returns only after the pager answered. */
+TEST_F_TIMEOUT(proto, caller_waits_for_completion, 120)
+{
+	int n, call, sync, done, back;
+
+	dirty(self->f.map, 0, 1);
+	ASSERT_OK(vt_trace_marker("vmsync-test: calling"));
+	ASSERT_EQ(KERN_SUCCESS, vm_msync(SELF, addr_of(self->f.map), P, SYNC));
+	ASSERT_OK(vt_trace_marker("vmsync-test: returned"));
+	n = trace_events(self->ev, ARRAY_SIZE(self->ev));
+	call = find_marker(self->ev, n, "vmsync-test: calling");
+	sync = find_ev(self->ev, n, "vmsync_synchronize", 0, 0);
+	done = find_ev(self->ev, n, "vmsync_synchronize_completed", 0, 0);
+	back = find_marker(self->ev, n, "vmsync-test: returned");
+	ASSERT_LE(0, call);
+	EXPECT_LT(call, sync);
+	EXPECT_LT(sync, done);
+	EXPECT_LT(done, back);
+	EXPECT_EQ(0, self->ev[done].result);
+	EXPECT_WRITTEN(0, 1);
+}
+
+/*
+ * Requests on one object never overlap: one that overlaps a pending
+ * request is issued only after that one completed; a disjoint one is
+ * issued at once.
+ */
+TEST_F_TIMEOUT(proto, overlapping_requests_serialise, 120)
+{
+	int n, sync_a, done_a, sync_b, sync_c, status;
+	pid_t a, b, c;
+
+	a = sync_child(self->f.map, 0, 3);
+	ASSERT_TRUE(wait_for_issue(0, 3));
+	b = sync_child(self->f.map, 2, 5);	/* overlaps a */
+	c = sync_child(self->f.map, 6, 7);	/* disjoint */
+	ASSERT_LT(0, a);
+	ASSERT_LT(0, b);
+	ASSERT_LT(0, c);
+	ASSERT_EQ(a, waitpid(a, &status, 0));
+	EXPECT_EQ(KERN_SUCCESS, WEXITSTATUS(status));
+	ASSERT_EQ(b, waitpid(b, &status, 0));
+	EXPECT_EQ(KERN_SUCCESS, WEXITSTATUS(status));
+	ASSERT_EQ(c, waitpid(c, &status, 0));
+	EXPECT_EQ(KERN_SUCCESS, WEXITSTATUS(status));
+
+	n = trace_events(self->ev, ARRAY_SIZE(self->ev));
+	sync_a = find_ev(self->ev, n, "vmsync_synchronize", 0, 3);
+	done_a = find_ev(self->ev, n, "vmsync_synchronize_completed", 0, 3);
+	sync_b = find_ev(self->ev, n, "vmsync_synchronize", 2, 5);
+	sync_c = find_ev(self->ev, n, "vmsync_synchronize", 6, 7);
+	ASSERT_LE(0, sync_a);
+	ASSERT_LE(0, sync_c);
+	EXPECT_LT(sync_c, done_a) TH_LOG("a disjoint request waited");
+	EXPECT_GT(sync_b, done_a) TH_LOG("overlapping requests overlapped");
+	EXPECT_EQ(0, pending());
+}
+
+/*
+ * A fatal signal ends the wait: KERN_ABORTED (seen in the trace, since
+ * the caller is gone), a queued request is never issued, an issued one
+ * completes later, and nothing is left pending.
+ */
+TEST_F_TIMEOUT(proto, fatal_signal_aborts, 120)
+{
+	struct vmsync_stats before, after;
+	int n, i, status, aborted = 0;
+	double deadline;
+	pid_t k, q;
+
+	ASSERT_OK(vmsync_get_stats(&before));
+	k = sync_child(self->f.map, 0, 1);
+	ASSERT_TRUE(wait_for_issue(0, 1));
+	q = sync_child(self->f.map, 1, 2);	/* queued behind k */
+	deadline = vt_now() + 20;
+	while (pending() < (long long)before.requests_pending + 2 &&
+	       vt_now() < deadline)
+		usleep(20000);
+	ASSERT_EQ(before.requests_pending + 2, pending());
+
+	ASSERT_OK(kill(q, SIGKILL));
+	ASSERT_OK(kill(k, SIGKILL));
+	ASSERT_EQ(q, waitpid(q, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(k, waitpid(k, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+
+	/* k's request is still with the pager; it answers later. */
+	deadline = vt_now() + 20;
+	while (pending() && vt_now() < deadline)
+		usleep(20000);
+	EXPECT_EQ(0, pending());
+	n = trace_events(self->ev, ARRAY_SIZE(self->ev));
+	for (i = 0; i < n; i++)
+		if (!strcmp(self->ev[i].name, "vmsync_call_done") &&
+		    (self->ev[i].pid == k || self->ev[i].pid == q) &&
+		    self->ev[i].result == KERN_ABORTED)
+			aborted++;
+	EXPECT_EQ(2, aborted);
+	EXPECT_LE(0, find_ev(self->ev, n, "vmsync_synchronize_completed", 0, 1));
+	EXPECT_EQ(-1, find_ev(self->ev, n, "vmsync_synchronize", 1, 2))
+		TH_LOG("the cancelled request was issued");
+	ASSERT_OK(vmsync_get_stats(&after));
+	EXPECT_EQ(before.aborted + 2, after.aborted);
+
+	/* Nothing stale blocks the range now. */
+	ASSERT_OK(vt_write_file(DELAY_HOOK, "0"));
+	dirty(self->f.map, 1, 1);
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(SELF, addr_of(self->f.map), 3 * P,
+					 SYNC));
+	EXPECT_WRITTEN(1, 1);
+}
+
+/* --- observability -------------------------------------------------- */
+
+static unsigned long long sysfs_stat(const char *name)
+{
+	char path[128], value[32];
+
+	snprintf(path, sizeof(path), "/sys/class/misc/vmsync/stats/%s", name);
+	if (vt_read_file(path, value, sizeof(value)))
+		return ~0ULL;
+	return strtoull(value, NULL, 10);
+}
+
+TEST_F(vm, tracepoints_and_counters)
+{
+	struct vmsync_vm_msync_result res;
+	struct vmsync_stats before, after;
+	static struct tev ev[512];
+	int n, ret, done, call;
+
+	ASSERT_OK(vt_trace_start());
+	ASSERT_OK(vmsync_get_stats(&before));
+	dirty(self->f.map, 0, 1);
+	dirty(self->f.map, 1, 1);
+	ASSERT_EQ(KERN_SUCCESS, vmsync_vm_msync(SELF, addr_of(self->f.map),
+						4 * P, SYNC | INVAL, &res));
+	EXPECT_EQ(2, res.pages_returned);
+	EXPECT_EQ(4, res.pages_discarded);
+	ASSERT_OK(vmsync_get_stats(&after));
+	EXPECT_EQ(before.calls + 1, after.calls);
+	EXPECT_EQ(before.requests + 1, after.requests);
+	EXPECT_EQ(before.pages_returned + 2, after.pages_returned);
+	EXPECT_EQ(before.pages_discarded + 4, after.pages_discarded);
+	EXPECT_EQ(before.errors, after.errors);
+	EXPECT_EQ(0, after.requests_pending);
+	EXPECT_EQ(0, after.precious_returned);
+
+	/* An error counts too. */
+	EXPECT_EQ(KERN_INVALID_ADDRESS, vm_msync(SELF, 0, P, SYNC));
+	ASSERT_OK(vmsync_get_stats(&after));
+	EXPECT_EQ(before.calls + 2, after.calls);
+	EXPECT_EQ(before.errors + 1, after.errors);
+	/* sysfs says the same. */
+	EXPECT_EQ(after.calls, sysfs_stat("calls"));
+	EXPECT_EQ(after.requests, sysfs_stat("requests"));
+	EXPECT_EQ(after.pages_returned, sysfs_stat("pages_returned"));
+	EXPECT_EQ(after.pages_discarded, sysfs_stat("pages_discarded"));
+	EXPECT_EQ(after.errors, sysfs_stat("errors"));
+	EXPECT_EQ(0, sysfs_stat("requests_pending"));
+
+	n = trace_events(ev, ARRAY_SIZE(ev));
+	ret = find_ev(ev, n, "vmsync_data_return", 0, 3);
+	ASSERT_LE(0, ret);
+	EXPECT_EQ(2, tev_field(ev[ret].text, "pages="));
+	EXPECT_LT(ret, find_ev(ev, n, "vmsync_synchronize", 0, 3));
+	done = find_ev(ev, n, "vmsync_synchronize_completed", 0, 3);
+	EXPECT_LT(find_ev(ev, n, "vmsync_synchronize", 0, 3), done);
+	EXPECT_LT(done, find_ev(ev, n, "vmsync_invalidate", 0, 3));
+	call = find_ev(ev, n, "vmsync_call_done", -1, -1);
+	ASSERT_LE(0, call);
+	EXPECT_EQ(0, ev[call].result);
+	EXPECT_EQ(4, tev_field(ev[call].text, "discarded="));
+	vt_trace_stop();
+	/* Declared for pagers that serve faults; files have none. */
+	EXPECT_EQ(0, access("/sys/kernel/tracing/events/vmsync/vmsync_data_request/format",
+			    R_OK));
+}
+
+/* --- tasks ----------------------------------------------------------- */
+
+/* A child with its own shared mapping of the file, at its own address. */
+struct child {
+	pid_t pid;
+	int go;			/* write end: tell it to go on */
+	int back;		/* read end: what it reports */
+	vm_address_t addr;
+};
+
+static int child_start(struct child *c, int fd, void (*then)(unsigned char *))
+{
+	int to[2], from[2];
+
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
+		return -1;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	if (c->pid == 0) {
+		unsigned char *m = mmap(NULL, NPAGES * P,
+					PROT_READ | PROT_WRITE, MAP_SHARED,
+					fd, 0);
+		char x;
+
+		if (m == MAP_FAILED)
+			_exit(2);
+		dirty(m, 0, 1);
+		(void)map_is(m, 1, 0);
+		if (write(from[1], &m, sizeof(m)) != sizeof(m) ||
+		    read(to[0], &x, 1) != 1)
+			_exit(2);
+		then(m);
+		_exit(3);
+	}
+	close(to[0]);
+	close(from[1]);
+	c->go = to[1];
+	c->back = from[0];
+	return read(c->back, &c->addr, sizeof(c->addr)) == sizeof(c->addr) ?
+	       0 : -1;
+}
+
+static int child_finish(struct child *c)
+{
+	int status;
+
+	if (write(c->go, "g", 1) != 1 || waitpid(c->pid, &status, 0) != c->pid)
+		return -1;
+	close(c->go);
+	close(c->back);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void check_page1_reread(unsigned char *m)
+{
+	_exit(map_is(m, 1, 2) ? 0 : 1);
+}
+
+static void just_exit(unsigned char *m)
+{
+	_exit(0);
+}
+
+static void exec_sleep(unsigned char *m)
+{
+	execl("/bin/sh", "sh", "-c", "sleep 30", (char *)NULL);
+	_exit(4);
+}
+
+/* A parent syncs and invalidates its child's shared file mapping. */
+TEST_F(vm, task_child_sync_and_invalidate)
+{
+	unsigned char *page = malloc(P);
+	struct child c;
+	vm_task_t t;
+
+	ASSERT_NE(NULL, page);
+	ASSERT_OK(child_start(&c, self->f.fd, check_page1_reread));
+	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(c.pid, &t));
+	ASSERT_LE(0, t);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(t, F_GETFD) & FD_CLOEXEC);
+
+	/* The child's dirty page 0 reaches the disk. */
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(t, c.addr, 2 * P, SYNC));
+	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
+				    vt_fill(0, 1)));
+	/* Its stale page 1 is dropped: it reads the disk's new bytes. */
+	memset(page, vt_fill(1, 2), P);
+	ASSERT_OK(vt_disk_write_page(self->f.disk, self->f.fd, 1, page));
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(t, c.addr, 2 * P, SYNC | INVAL));
+	EXPECT_EQ(0, child_finish(&c)) TH_LOG("the child saw stale data");
+
+	EXPECT_EQ(KERN_SUCCESS, vm_task_release(t));
+	EXPECT_KR(KERN_INVALID_TASK, EBADF, vm_task_release(t));
+	/* A descriptor that is not a handle is not closed. */
+	EXPECT_KR(KERN_INVALID_TASK, EBADF, vm_task_release(self->f.fd));
+	EXPECT_LE(0, fcntl(self->f.fd, F_GETFD));
+	EXPECT_EQ(KERN_SUCCESS, vm_task_release(vm_task_self()));
+	free(page);
+}
+
+/* Once the process has exited, its handle is invalid: zombie or reaped. */
+TEST_F(vm, task_exited_invalid)
+{
+	char path[64], state[256];
+	struct child c;
+	double deadline;
+	vm_task_t t;
+	int status;
+
+	ASSERT_OK(child_start(&c, self->f.fd, just_exit));
+	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(c.pid, &t));
+	ASSERT_EQ(1, write(c.go, "g", 1));
+	snprintf(path, sizeof(path), "/proc/%d/stat", c.pid);
+	deadline = vt_now() + 20;
+	while (!vt_read_file(path, state, sizeof(state)) &&
+	       !strstr(state, ") Z ") && vt_now() < deadline)
+		usleep(10000);
+	ASSERT_NE(NULL, strstr(state, ") Z ")) TH_LOG("not a zombie: %s", state);
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH, vm_msync(t, c.addr, P, SYNC));
+	ASSERT_EQ(c.pid, waitpid(c.pid, &status, 0));
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH, vm_msync(t, c.addr, P, SYNC));
+	/* Nothing was synced through it. */
+	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
+				    vt_fill(0, 0)));
+	vm_task_release(t);
+	close(c.go);
+	close(c.back);
+}
+
+/* After execve the handle names an address space that is gone. */
+TEST_F(vm, task_exec_invalid)
+{
+	struct child c;
+	vm_task_t t;
+	char x;
+	int status;
+
+	ASSERT_OK(child_start(&c, self->f.fd, exec_sleep));
+	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(c.pid, &t));
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(t, c.addr, P, 0));
+	ASSERT_EQ(1, write(c.go, "g", 1));
+	/* The close-on-exec pipe reads EOF once the exec is done. */
+	ASSERT_EQ(0, read(c.back, &x, 1));
+	EXPECT_KR(KERN_INVALID_TASK, ESRCH, vm_msync(t, c.addr, P, SYNC));
+	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
+				    vt_fill(0, 0)));
+	kill(c.pid, SIGKILL);
+	waitpid(c.pid, &status, 0);
+	vm_task_release(t);
+	close(c.go);
+	close(c.back);
+}
+
+/*
+ * Switch to uid and gid 65534.  Changing credentials leaves the process
+ * not dumpable, as exec of a setuid program would; tests say what they
+ * want.
+ */
+static int become_nobody(void)
+{
+	if (getuid() == 65534)
+		return 0;
+	return setgroups(0, NULL) || setgid(65534) || setuid(65534) ? -1 : 0;
+}
+
+/* Run fn in a child; its exit status. */
+static int in_child(int (*fn)(pid_t), pid_t arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* 0 when a nobody process is refused a handle to root's pid, with EPERM. */
+static int nobody_asks_for(pid_t pid)
+{
+	vm_task_t t = 123;
+
+	if (become_nobody())
+		return 10;
+	if (vm_task_for_pid(pid, &t) != KERN_PROTECTION_FAILURE)
+		return 11;
+	if (errno != EPERM || t != -1)
+		return 12;
+	/* Its own address space is always fine. */
+	if (vm_task_for_pid(getpid(), &t) != KERN_SUCCESS)
+		return 13;
+	return vm_msync(t, 0, 0, SYNC) == KERN_SUCCESS ? 0 : 14;
+}
+
+TEST_F(vm, task_refused_unprivileged)
+{
+	dirty(self->f.map, 0, 1);
+	EXPECT_EQ(0, in_child(nobody_asks_for, getpid()));
+	EXPECT_EQ(0, in_child(nobody_asks_for, 1));
+	/* Nothing touched. */
+	EXPECT_UNTOUCHED(0);
+}
+
+/* A nobody process that waits to be killed; dumpable or not. */
+static pid_t nobody_target(bool dumpable)
+{
+	int ready[2];
+	pid_t pid;
+	char x;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (become_nobody() || prctl(PR_SET_DUMPABLE, dumpable) ||
+		    write(ready[1], "r", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &x, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	return pid;
+}
+
+static void target_finish(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/* As nobody, ask for a handle to target; exit with the kern_return_t. */
+static int nobody_asks(pid_t target)
+{
+	vm_task_t t;
+	int kr;
+
+	if (become_nobody())
+		return 100;
+	kr = vm_task_for_pid(target, &t);
+	if (kr == KERN_SUCCESS)
+		vm_task_release(t);
+	return kr;
+}
+
+/* As nobody, ask for a handle to one's own (nobody) child. */
+static int nobody_asks_own_child(pid_t dumpable)
+{
+	pid_t child;
+	int kr;
+
+	if (become_nobody())
+		return 100;
+	child = nobody_target(dumpable);
+	if (child < 0)
+		return 101;
+	kr = nobody_asks(child);
+	target_finish(child);
+	return kr;
+}
+
+static int root_asks(pid_t target)
+{
+	vm_task_t t;
+	int kr = vm_task_for_pid(target, &t);
+
+	if (kr == KERN_SUCCESS)
+		vm_task_release(t);
+	return kr;
+}
+
+/* ptrace_scope and dumpability, between processes of the same uid. */
+TEST_F(vm, task_scope_and_dumpable)
+{
+	pid_t sibling, closed;
+	char scope[8];
+
+	ASSERT_OK(vt_read_file(PTRACE_SCOPE, scope, sizeof(scope)));
+	EXPECT_STREQ("1", scope);
+	sibling = nobody_target(true);
+	ASSERT_LT(0, sibling);
+	closed = nobody_target(false);
+	ASSERT_LT(0, closed);
+
+	/* Scope 1 (default): one's own child yes, a sibling no. */
+	EXPECT_EQ(KERN_SUCCESS, in_child(nobody_asks_own_child, true));
+	EXPECT_EQ(KERN_PROTECTION_FAILURE, in_child(nobody_asks, sibling));
+	/* Scope 0: ptrace's credential rule alone. */
+	ASSERT_OK(vt_write_file(PTRACE_SCOPE, "0"));
+	EXPECT_EQ(KERN_SUCCESS, in_child(nobody_asks, sibling));
+	/* Not dumpable: refused without CAP_SYS_PTRACE, child or not. */
+	EXPECT_EQ(KERN_PROTECTION_FAILURE, in_child(nobody_asks, closed));
+	EXPECT_EQ(KERN_PROTECTION_FAILURE,
+		  in_child(nobody_asks_own_child, false));
+	EXPECT_EQ(KERN_SUCCESS, root_asks(closed));
+	/* Scope 2: CAP_SYS_PTRACE only; scope 3: nobody at all. */
+	ASSERT_OK(vt_write_file(PTRACE_SCOPE, "2"));
+	EXPECT_EQ(KERN_PROTECTION_FAILURE, in_child(nobody_asks_own_child, true));
+	EXPECT_EQ(KERN_SUCCESS, root_asks(sibling));
+	ASSERT_OK(vt_write_file(PTRACE_SCOPE, "3"));
+	EXPECT_EQ(KERN_PROTECTION_FAILURE, root_asks(sibling));
+	ASSERT_OK(vt_write_file(PTRACE_SCOPE, scope));
+	target_finish(sibling);
+	target_finish(closed);
+}
+
+TEST(task_no_such_process)
+{
+	vm_task_t t = 5;
+
+	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(0, &t));
+	EXPECT_EQ(-1, t);
+	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(-1, &t));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(4000000, &t));
+	/* A kernel thread has no address space to sync. */
+	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(2, &t));
+}
+
+TEST_HARNESS_MAIN
