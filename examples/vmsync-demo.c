@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmsync.h"
@@ -126,6 +127,70 @@ static void demo_invalidate(int disk, int fd, char *map)
 	       disk_byte(disk, fd, 2), map[2 * vt_page]);
 }
 
+static void demo_vm_msync(int disk, int fd, char *map)
+{
+	struct vmsync_vm_msync_result res;
+	int to_child[2], from_child[2], status;
+	kern_return_t kr;
+	vm_task_t task;
+	char *child_map;
+	pid_t pid;
+	char c;
+
+	printf("\n3. Mach vm_msync, with VM_SYNC_INVALIDATE alone: abandon changes.\n");
+	map[0] = 'Z';
+	printf("   The mapping now shows '%c'; the disk has '%c'.\n", map[0],
+	       disk_byte(disk, fd, 0));
+	kr = vmsync_vm_msync(vm_task_self(), (vm_address_t)map, vt_page,
+			     VM_SYNC_INVALIDATE, &res);
+	printf("   vm_msync(VM_SYNC_INVALIDATE): %s; %llu returned, %llu discarded\n",
+	       vmsync_kern_return_string(kr), res.pages_returned,
+	       res.pages_discarded);
+	printf("   The mapping shows '%c' again; the disk still has '%c'.\n",
+	       map[0], disk_byte(disk, fd, 0));
+
+	printf("\n4. Mach vm_msync on another process: a parent syncs its child's mapping.\n");
+	if (pipe(to_child) || pipe(from_child))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		child_map = mmap(NULL, vt_page, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, vt_page);
+		if (child_map == MAP_FAILED)
+			_exit(1);
+		child_map[0] = 'k';
+		if (write(from_child[1], &child_map, sizeof(child_map)) < 0 ||
+		    read(to_child[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	if (read(from_child[0], &child_map, sizeof(child_map)) !=
+	    sizeof(child_map))
+		die("child");
+	printf("   The child (pid %d) wrote 'k' through its own mapping; the disk has '%c'.\n",
+	       (int)pid, disk_byte(disk, fd, 1));
+	kr = vm_task_for_pid(pid, &task);
+	printf("   vm_task_for_pid(%d): %s\n", (int)pid,
+	       vmsync_kern_return_string(kr));
+	if (kr == KERN_SUCCESS) {
+		kr = vm_msync(task, (vm_address_t)child_map, vt_page,
+			      VM_SYNC_SYNCHRONOUS);
+		printf("   vm_msync(child, VM_SYNC_SYNCHRONOUS): %s; the disk has '%c'\n",
+		       vmsync_kern_return_string(kr), disk_byte(disk, fd, 1));
+	}
+	if (write(to_child[1], "g", 1) < 0 || waitpid(pid, &status, 0) < 0)
+		die("child");
+	if (kr == KERN_SUCCESS) {
+		kr = vm_msync(task, (vm_address_t)child_map, vt_page,
+			      VM_SYNC_SYNCHRONOUS);
+		printf("   ...and once the child has exited: %s\n",
+		       vmsync_kern_return_string(kr));
+		vm_task_release(task);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : vt_test_dir();
@@ -164,6 +229,7 @@ int main(int argc, char **argv)
 
 	demo_async(disk, fd, map);
 	demo_invalidate(disk, fd, map);
+	demo_vm_msync(disk, fd, map);
 
 	restore_writeback();
 	munmap(map, 3 * vt_page);

@@ -715,10 +715,10 @@ FIXTURE_TEARDOWN(dmfs)
 }
 
 /*
- * MS_ASYNC returns while the write it started is still in flight: with
- * every write delayed by 1.5 s, the page is under writeback when the call
- * returns, and reaches the disk later with no further call.  MS_SYNC
- * returns only once the data is on the disk.
+ * MS_ASYNC and VM_SYNC_ASYNCHRONOUS return while the write they started is
+ * still in flight: with every write delayed by 1.5 s, the page is under
+ * writeback when the call returns, and reaches the disk later with no
+ * further call.  MS_SYNC returns only once the data is on the disk.
  */
 TEST_F_TIMEOUT(dmfs, async_returns_before_write_completes, 120)
 {
@@ -738,11 +738,36 @@ TEST_F_TIMEOUT(dmfs, async_returns_before_write_completes, 120)
 	EXPECT_EQ(1, written);
 	EXPECT_TRUE(disk_becomes(self->disk, self->fd, 0, 1));
 
+	/* vm_msync(VM_SYNC_ASYNCHRONOUS) does not wait either. */
 	dirty(self->map, 1, 1);
+	ASSERT_EQ(KERN_SUCCESS, vm_msync(vm_task_self(), (uintptr_t)self->map,
+					 2 * P, VM_SYNC_ASYNCHRONOUS));
+	EXPECT_TRUE(vt_page_writeback(self->map + P));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 1, vt_fill(1, 0)));
+	EXPECT_TRUE(disk_becomes(self->disk, self->fd, 1, 1));
+
+	dirty(self->map, 0, 2);
 	ASSERT_OK(vmsync_msync(self->map, 2 * P, MS_SYNC));
-	EXPECT_FALSE(vt_page_writeback(self->map + P));
-	EXPECT_FALSE(vt_page_dirty(self->map + P));
-	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 1, vt_fill(1, 1)));
+	EXPECT_FALSE(vt_page_writeback(self->map));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 2)));
+}
+
+/* Fail writes to the file's first page only; the rest of the disk works. */
+static int fail_first_page(int fd, const char *scratch, uint64_t sectors)
+{
+	int64_t phys = vt_file_phys(fd, 0);
+	unsigned long long sec, nsec = P / 512;
+	char table[1024];
+
+	if (phys < 0)
+		return -1;
+	sec = (unsigned long long)phys / 512;
+	snprintf(table, sizeof(table),
+		 "0 %llu linear %s 0;%llu %llu error;%llu %llu linear %s %llu",
+		 sec, scratch, sec, nsec, sec + nsec,
+		 (unsigned long long)sectors - sec - nsec, scratch, sec + nsec);
+	return vt_dm_reload(DM_NAME, table);
 }
 
 /*
@@ -751,22 +776,11 @@ TEST_F_TIMEOUT(dmfs, async_returns_before_write_completes, 120)
  */
 TEST_F_TIMEOUT(dmfs, write_error_reported_once, 120)
 {
-	int64_t phys = vt_file_phys(self->fd, 0);
-	unsigned long long sec, nsec = P / 512;
-	char table[1024];
 	int other;
 
-	ASSERT_LE(0, phys);
-	sec = (unsigned long long)phys / 512;
 	other = open(self->path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, other);
-	/* Fail writes to the file's first page only; the rest works. */
-	snprintf(table, sizeof(table),
-		 "0 %llu linear %s 0;%llu %llu error;%llu %llu linear %s %llu",
-		 sec, self->scratch, sec, nsec, sec + nsec,
-		 (unsigned long long)self->sectors - sec - nsec, self->scratch,
-		 sec + nsec);
-	ASSERT_OK(vt_dm_reload(DM_NAME, table));
+	ASSERT_OK(fail_first_page(self->fd, self->scratch, self->sectors));
 
 	dirty(self->map, 0, 1);
 	EXPECT_FAIL(EIO, vmsync_msync(self->map, 2 * P, MS_SYNC));
@@ -780,19 +794,9 @@ TEST_F_TIMEOUT(dmfs, write_error_reported_once, 120)
 /* vm_msync: the pager could not write the data back. */
 TEST_F_TIMEOUT(dmfs, vm_msync_write_error_memory_error, 120)
 {
-	int64_t phys = vt_file_phys(self->fd, 0);
-	unsigned long long sec, nsec = P / 512;
 	struct vmsync_vm_msync_result res;
-	char table[1024];
 
-	ASSERT_LE(0, phys);
-	sec = (unsigned long long)phys / 512;
-	snprintf(table, sizeof(table),
-		 "0 %llu linear %s 0;%llu %llu error;%llu %llu linear %s %llu",
-		 sec, self->scratch, sec, nsec, sec + nsec,
-		 (unsigned long long)self->sectors - sec - nsec, self->scratch,
-		 sec + nsec);
-	ASSERT_OK(vt_dm_reload(DM_NAME, table));
+	ASSERT_OK(fail_first_page(self->fd, self->scratch, self->sectors));
 
 	dirty(self->map, 0, 1);
 	EXPECT_EQ(KERN_MEMORY_ERROR,

@@ -496,7 +496,7 @@ FIXTURE_SETUP(proto)
 {
 	testfile_setup(_metadata, &self->f);
 	ASSERT_OK(vt_trace_start());
-	ASSERT_OK(vt_write_file(DELAY_HOOK, "1500"));
+	ASSERT_OK(vt_write_file(DELAY_HOOK, "2500"));
 }
 
 FIXTURE_TEARDOWN(proto)
