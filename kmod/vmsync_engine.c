@@ -48,6 +48,7 @@ struct vmsync_seg {
 	loff_t start;		/* first byte in the file */
 	loff_t end;		/* last byte in the file, inclusive */
 	bool writable;		/* shared and writable: may discard changes */
+	int return_err;		/* data_return failed: pages may not be safe */
 	struct vmsync_object *obj;
 	struct vmsync_sync_req *req;
 	struct list_head node;
@@ -97,11 +98,13 @@ static void vmsync_walk_add(struct vmsync_walk *w, struct vm_area_struct *vma,
 		prev->end = fend;
 		return;
 	}
-	w->segs[w->nr].file = get_file(vma->vm_file);
-	w->segs[w->nr].start = fstart;
-	w->segs[w->nr].end = fend;
-	w->segs[w->nr].writable = writable;
-	w->nr++;
+	/* Whole: a slot is reused from batch to batch. */
+	w->segs[w->nr++] = (struct vmsync_seg) {
+		.file = get_file(vma->vm_file),
+		.start = fstart,
+		.end = fend,
+		.writable = writable,
+	};
 }
 
 /*
@@ -167,9 +170,10 @@ static int vmsync_seg_start(struct vmsync_seg *seg, unsigned int ops,
 		ret = ret ?: err;
 	}
 	if (ops & VMSYNC_DO_RETURN) {
-		err = pager->data_return(seg->obj, seg->file, seg->start,
-					 seg->end, &counts->returned);
-		ret = ret ?: err;
+		seg->return_err = pager->data_return(seg->obj, seg->file,
+						     seg->start, seg->end,
+						     &counts->returned);
+		ret = ret ?: seg->return_err;
 	}
 	seg->req = vmsync_synchronize(call, seg->obj, seg->file, seg->start,
 				      seg->end, (ops & VMSYNC_DO_STABLE) ?
@@ -285,10 +289,11 @@ static int vmsync_range(struct mm_struct *mm, unsigned long start,
 		goto out;
 	}
 	ret = ret ?: call->error;
-	if (ops & VMSYNC_DO_DISCARD) {
+	if ((ops & VMSYNC_DO_DISCARD) && ret != -EINTR) {
 		list_for_each_entry(seg, &segs, node) {
-			if (!seg->req || seg->req->result)
-				continue;	/* its data may not be safe */
+			/* Its data may not be safe: keep its pages. */
+			if (!seg->req || seg->return_err || seg->req->result)
+				continue;
 			err = vmsync_seg_discard(seg, ops, counts);
 			ret = ret ?: err;
 			if (err == -EINTR)

@@ -184,6 +184,47 @@ TEST_F(vm, range_rounded_outward)
 	EXPECT_UNTOUCHED(0);
 }
 
+/*
+ * More mappings than the module notes per mmap_lock hold (32): 64 one-page
+ * mappings of one file, alternately writable and read-only, so none merge.
+ * msync reaches every page; INVALIDATE alone discards exactly the changes
+ * made through the writable ones.
+ */
+TEST_F(vm, many_mappings)
+{
+	const size_t n = 64;
+	unsigned char *m;
+	int fd;
+	size_t i;
+
+	fd = vt_create_file(vt_test_dir(), "many", n, true);
+	ASSERT_LE(0, fd);
+	m = mmap(NULL, n * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	for (i = 0; i < n; i++)
+		dirty(m, i, 1);
+	for (i = 1; i < n; i += 2)
+		ASSERT_OK(mprotect(m + i * P, P, PROT_READ));
+
+	ASSERT_OK(vmsync_msync(m, n * P, MS_SYNC));
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(vt_disk_page_is(self->f.disk, fd, i, vt_fill(i, 1)));
+
+	for (i = 0; i < n; i += 2)
+		dirty(m, i, 2);
+	ASSERT_OK(mprotect(m + P, P, PROT_READ | PROT_WRITE));
+	dirty(m, 1, 2);
+	ASSERT_OK(mprotect(m + P, P, PROT_READ));
+	ASSERT_EQ(KERN_SUCCESS, vm_msync(SELF, addr_of(m), n * P, INVAL));
+	for (i = 0; i < n; i += 2)
+		EXPECT_TRUE(map_is(m, i, 1));
+	/* Page 1's change was made, but the mapping is read-only now. */
+	EXPECT_TRUE(map_is(m, 1, 2));
+	EXPECT_TRUE(vt_page_dirty(m + P));
+	munmap(m, n * P);
+	close(fd);
+}
+
 /* --- the per-page table of SPEC section 3, for files ---------------- */
 
 FIXTURE(table) {
