@@ -10,7 +10,7 @@
 #   make lint                 checkpatch --strict, sparse and W=1
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
 
-VERSION := 0.1.0
+VERSION := 0.2.0
 SOVERSION := 0
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -62,7 +62,7 @@ module:
 LIBDIR := $(BUILD)/lib
 LIB_HDRS := userlib/vmsync.h uapi/linux/vmsync.h
 
-lib: $(LIBDIR)/libvmsync.a $(LIBDIR)/libvmsync.so $(LIBDIR)/vmsync.pc
+lib: $(LIBDIR)/libvmsync.a $(LIBDIR)/libvmsync.so
 
 $(LIBDIR)/vmsync.o: userlib/vmsync.c $(LIB_HDRS)
 	@mkdir -p $(@D)
@@ -77,10 +77,6 @@ $(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o
 $(LIBDIR)/libvmsync.so: $(LIBDIR)/libvmsync.so.$(VERSION)
 	ln -sfn libvmsync.so.$(VERSION) $(LIBDIR)/libvmsync.so.$(SOVERSION)
 	ln -sfn libvmsync.so.$(VERSION) $@
-
-$(LIBDIR)/vmsync.pc: userlib/vmsync.pc.in Makefile
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # --- selftests and demo ------------------------------------------------
 
@@ -134,7 +130,9 @@ install: lib
 	ln -sfn libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvmsync.so
 	install -m 644 userlib/vmsync.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/linux/vmsync.h $(DESTDIR)$(PREFIX)/include/linux/
-	install -m 644 $(LIBDIR)/vmsync.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	# Written here: it names the PREFIX being installed to.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		userlib/vmsync.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmsync.pc
 
 clean:
 	rm -rf $(BUILD)
