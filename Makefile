@@ -19,7 +19,10 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	  $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD := $(CURDIR)/build
-MODDIR := $(BUILD)/kmod/$(KREL)
+# VMSYNC_TEST_HOOKS=y builds the selftests' module, with its debugfs test
+# hooks, in build/kmod-test/<release>/; users' builds have no hooks.
+VMSYNC_TEST_HOOKS ?=
+MODDIR := $(BUILD)/kmod$(if $(VMSYNC_TEST_HOOKS),-test)/$(KREL)
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h)
 
 CC ?= cc
@@ -54,7 +57,7 @@ module:
 	@ln -sfn $(CURDIR)/Kbuild $(MODDIR)/Kbuild
 	@ln -sfn $(CURDIR)/uapi $(MODDIR)/uapi
 	@for f in $(KMOD_SRCS); do ln -sfn $(CURDIR)/$$f $(MODDIR)/$$f; done
-	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
+	$(MAKE) -C $(KDIR) M=$(MODDIR) VMSYNC_TEST_HOOKS=$(VMSYNC_TEST_HOOKS) modules
 	@echo "vmsync.ko for $(KREL): $(MODDIR)/vmsync.ko"
 
 # --- libvmsync ---------------------------------------------------------

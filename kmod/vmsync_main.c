@@ -11,7 +11,6 @@
  */
 
 #include <linux/bits.h>
-#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -246,8 +245,6 @@ static struct miscdevice vmsync_misc = {
 	.mode		= 0666,
 };
 
-static struct dentry *vmsync_debugfs;
-
 static int __init vmsync_init(void)
 {
 	int ret, i;
@@ -259,13 +256,10 @@ static int __init vmsync_init(void)
 	vmsync_wq = alloc_workqueue(VMSYNC_NAME, WQ_UNBOUND, 0);
 	if (!vmsync_wq)
 		return -ENOMEM;
-	/* Test hook: make the vnode pager slow, to watch the protocol wait. */
-	vmsync_debugfs = debugfs_create_dir(VMSYNC_NAME, NULL);
-	debugfs_create_u32("test_sync_delay_ms", 0600, vmsync_debugfs,
-			   &vmsync_test_sync_delay_ms);
+	vmsync_test_hooks_init();
 	ret = misc_register(&vmsync_misc);
 	if (ret) {
-		debugfs_remove(vmsync_debugfs);
+		vmsync_test_hooks_exit();
 		destroy_workqueue(vmsync_wq);
 	}
 	return ret;
@@ -275,7 +269,7 @@ static void __exit vmsync_exit(void)
 {
 	misc_deregister(&vmsync_misc);
 	vmsync_pager_drain();
-	debugfs_remove(vmsync_debugfs);
+	vmsync_test_hooks_exit();
 	destroy_workqueue(vmsync_wq);
 }
 

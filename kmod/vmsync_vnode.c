@@ -25,9 +25,6 @@
 #include "vmsync.h"
 #include "vmsync_trace.h"
 
-/* Test hook (debugfs): delay every answer by this much, to be a slow pager. */
-u32 vmsync_test_sync_delay_ms;
-
 static int vnode_data_return(struct vmsync_object *obj, struct file *file,
 			     loff_t start, loff_t end, u64 *pages)
 {
@@ -64,7 +61,7 @@ static void vnode_sync_work(struct work_struct *work)
 
 static void vnode_synchronize(struct vmsync_sync_req *req)
 {
-	u32 delay = READ_ONCE(vmsync_test_sync_delay_ms);
+	unsigned int delay = vmsync_test_sync_delay();
 
 	INIT_DELAYED_WORK(&req->pager_work, vnode_sync_work);
 	if (!delay && !(req->sync_flags & VMSYNC_SYNC_STABLE)) {
