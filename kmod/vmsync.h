@@ -16,6 +16,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -69,8 +70,11 @@ struct vmsync_object {
 	const struct vmsync_pager_ops *ops;
 	refcount_t ref;
 	spinlock_t lock;		/* requests and their states */
-	/* Outstanding synchronize requests, oldest first. */
-	struct list_head requests;
+	/* Outstanding (queued or issued) synchronize requests, by range. */
+	struct rb_root_cached requests;
+	unsigned int nr_requests;	/* in the tree */
+	u64 seq;			/* order of the requests' arrival */
+	wait_queue_head_t room;		/* for nr_requests to fall */
 };
 
 /* One caller's wait for the completion of all its requests. */
@@ -104,7 +108,10 @@ struct vmsync_sync_req {
 	unsigned int sync_flags;	/* VMSYNC_SYNC_* */
 	int result;
 	enum vmsync_req_state state;	/* under obj->lock */
-	struct list_head obj_node;	/* in obj->requests until done */
+	u64 seq;			/* arrival on obj, under obj->lock */
+	unsigned int blockers;		/* earlier overlapping, outstanding */
+	struct rb_node rb;		/* in obj->requests until done */
+	loff_t subtree_last;		/* for the interval tree */
 	struct list_head call_node;	/* in the caller's list */
 	refcount_t ref;
 	struct work_struct issue_work;	/* issues it once unblocked */
@@ -125,7 +132,22 @@ struct vmsync_counters {
 
 extern struct vmsync_counters vmsync_counters;
 extern struct workqueue_struct *vmsync_wq;
+
+/* vmsync_test_hooks.c, in the selftests' build only */
+#ifdef VMSYNC_TEST_HOOKS
 extern u32 vmsync_test_sync_delay_ms;
+void vmsync_test_hooks_init(void);
+void vmsync_test_hooks_exit(void);
+/* How long the vnode pager waits before it answers, in milliseconds. */
+static inline unsigned int vmsync_test_sync_delay(void)
+{
+	return READ_ONCE(vmsync_test_sync_delay_ms);
+}
+#else
+static inline void vmsync_test_hooks_init(void) { }
+static inline void vmsync_test_hooks_exit(void) { }
+static inline unsigned int vmsync_test_sync_delay(void) { return 0; }
+#endif
 
 /* vmsync_pager.c */
 struct vmsync_object *vmsync_object_get(struct address_space *mapping,

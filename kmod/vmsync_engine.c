@@ -3,14 +3,20 @@
  * The engine behind msync and vm_msync: one walk over a range of an address
  * space, and per memory object in it the steps of Mach's vm_msync -- discard
  * or return pages as the flags say, send synchronize -- then one wait for
- * every object's completion, then the clean pages are dropped.  The POSIX
- * and Mach interfaces are mappings of their flags onto these steps.
+ * the completions, then the clean pages are dropped.  The POSIX and Mach
+ * interfaces are mappings of their flags onto these steps.
+ *
+ * The range is processed in batches of at most VMSYNC_BATCH file ranges:
+ * each batch is noted, started, waited for and finished before the next
+ * one is looked up, so that a call holds a bounded number of file
+ * references, requests and memory at any time, whatever the number of
+ * mappings in its range.
  *
  * Lock discipline follows mm/msync.c: the VMAs are looked at under
  * mmap_read_lock (taken killably) only long enough to note which file
- * ranges they map, with a reference on each file, in batches; all I/O and
- * every wait happens after the lock is dropped, and the next batch looks
- * the VMAs up again.
+ * ranges they map, with a reference on each file; all I/O and every wait
+ * happens after the lock is dropped, and the next batch looks the VMAs up
+ * again.
  */
 
 #include <linux/backing-dev.h>
@@ -21,6 +27,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -36,7 +43,7 @@
 #define VMSYNC_DO_RETRY		BIT(4)	/* rewrite pages redirtied meanwhile */
 #define VMSYNC_DO_LOCKED_BUSY	BIT(5)	/* an mlocked mapping fails the call */
 
-/* File ranges noted per mmap_lock hold; bounds memory and lock hold time. */
+/* File ranges per batch; bounds memory, requests and lock hold time. */
 #define VMSYNC_BATCH		32
 /* Passes over a range whose pages keep being redirtied or pinned. */
 #define VMSYNC_DROP_TRIES	4
@@ -51,15 +58,17 @@ struct vmsync_seg {
 	int return_err;		/* data_return failed: pages may not be safe */
 	struct vmsync_object *obj;
 	struct vmsync_sync_req *req;
-	struct list_head node;
 };
 
 struct vmsync_walk {
 	struct mm_struct *mm;
+	bool foreign;		/* another process's address space */
 	unsigned long addr;	/* where the next batch starts */
 	unsigned long end;
 	unsigned int ops;
 	bool hole;		/* part of [start, end) is not mapped */
+	struct vmsync_call *call;
+	struct vmsync_counts *counts;
 	unsigned int nr;
 	struct vmsync_seg segs[VMSYNC_BATCH];
 };
@@ -149,36 +158,98 @@ static int vmsync_walk_next(struct vmsync_walk *w)
 }
 
 /*
+ * A private open file for a file range of another process's mapping.
+ * Write-back errors are reported through the open file that checks them
+ * (errseq); checking them through the other process's own file would
+ * consume its report, and its own fsync() would then miss the error.  The
+ * file is opened as that process opened it, with its credentials.
+ */
+static int vmsync_seg_own_file(struct vmsync_seg *seg)
+{
+	struct file *file;
+
+	file = dentry_open(&seg->file->f_path, O_RDONLY | O_LARGEFILE,
+			   seg->file->f_cred);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	fput(seg->file);
+	seg->file = file;
+	return 0;
+}
+
+/*
  * The steps before the wait, for one object range: discard or return its
  * pages, then send synchronize.  Returns the first error; synchronize is
  * sent even so, for the data that did go back.
  */
-static int vmsync_seg_start(struct vmsync_seg *seg, unsigned int ops,
-			    struct vmsync_call *call,
-			    struct vmsync_counts *counts)
+static int vmsync_seg_start(struct vmsync_walk *w, struct vmsync_seg *seg)
 {
 	const struct vmsync_pager_ops *pager;
+	struct vmsync_sync_req *req;
 	int ret = 0, err;
 
+	if (w->foreign) {
+		ret = vmsync_seg_own_file(seg);
+		if (ret)
+			return ret;
+	}
 	seg->obj = vmsync_object_get(seg->file->f_mapping, &vmsync_vnode_pager);
 	if (!seg->obj)
 		return -ENOMEM;
 	pager = seg->obj->ops;
-	if ((ops & VMSYNC_DO_DISCARD_DIRTY) && seg->writable) {
+	if ((w->ops & VMSYNC_DO_DISCARD_DIRTY) && seg->writable) {
 		err = pager->discard_dirty(seg->obj, seg->file, seg->start,
-					   seg->end, &counts->discarded);
+					   seg->end, &w->counts->discarded);
 		ret = ret ?: err;
 	}
-	if (ops & VMSYNC_DO_RETURN) {
+	if (w->ops & VMSYNC_DO_RETURN) {
 		seg->return_err = pager->data_return(seg->obj, seg->file,
 						     seg->start, seg->end,
-						     &counts->returned);
+						     &w->counts->returned);
 		ret = ret ?: seg->return_err;
 	}
-	seg->req = vmsync_synchronize(call, seg->obj, seg->file, seg->start,
-				      seg->end, (ops & VMSYNC_DO_STABLE) ?
-				      VMSYNC_SYNC_STABLE : 0);
-	return ret ?: (seg->req ? 0 : -ENOMEM);
+	req = vmsync_synchronize(w->call, seg->obj, seg->file, seg->start,
+				 seg->end, (w->ops & VMSYNC_DO_STABLE) ?
+				 VMSYNC_SYNC_STABLE : 0);
+	if (IS_ERR(req))
+		return ret ?: PTR_ERR(req);
+	seg->req = req;
+	return ret;
+}
+
+/*
+ * May the call drop pages that processes map?  Only where the caller could
+ * have written the file itself: through a shared writable mapping (its own,
+ * or one of a process it may ptrace), a descriptor it opened for writing,
+ * as the file's owner, or with write permission.  Anybody else gets what
+ * posix_fadvise(POSIX_FADV_DONTNEED) would give: clean pages nobody maps
+ * are dropped, the others stay.  Otherwise a reader could evict every page
+ * of a file others are using: a side channel and a cheap way to thrash.
+ */
+static bool vmsync_may_evict(const struct vmsync_walk *w,
+			     const struct vmsync_seg *seg)
+{
+	if (seg->writable)
+		return true;
+	if (!w->foreign && (seg->file->f_mode & FMODE_WRITE))
+		return true;
+	return file_owner_or_capable(seg->file) ||
+	       !file_permission(seg->file, MAY_WRITE);
+}
+
+/*
+ * For a caller that may not evict: drop what posix_fadvise() would drop;
+ * -EACCES when cached pages of the range stay.
+ */
+static int vmsync_seg_drop_unmapped(struct vmsync_seg *seg, u64 *discarded)
+{
+	struct address_space *mapping = seg->file->f_mapping;
+
+	*discarded += invalidate_mapping_pages(mapping,
+					       seg->start >> PAGE_SHIFT,
+					       seg->end >> PAGE_SHIFT);
+	return filemap_range_has_page(mapping, seg->start, seg->end) ?
+	       -EACCES : 0;
 }
 
 /*
@@ -187,16 +258,18 @@ static int vmsync_seg_start(struct vmsync_seg *seg, unsigned int ops,
  * retried, a bounded number of times (VMSYNC_DO_RETRY); otherwise dirty
  * pages stay where the caller may not discard them.
  */
-static int vmsync_seg_discard(struct vmsync_seg *seg, unsigned int ops,
-			      struct vmsync_counts *counts)
+static int vmsync_seg_discard(struct vmsync_walk *w, struct vmsync_seg *seg)
 {
 	struct address_space *mapping = seg->file->f_mapping;
-	bool retry = ops & VMSYNC_DO_RETRY;
+	struct vmsync_counts *counts = w->counts;
+	bool retry = w->ops & VMSYNC_DO_RETRY;
 	unsigned int tries;
 	int err = 0;
 
-	if ((ops & VMSYNC_DO_RETURN) && !(ops & VMSYNC_DO_STABLE))
+	if ((w->ops & VMSYNC_DO_RETURN) && !(w->ops & VMSYNC_DO_STABLE))
 		err = vmsync_wait_written(seg->file, seg->start, seg->end);
+	if (!err && !vmsync_may_evict(w, seg))
+		return vmsync_seg_drop_unmapped(seg, &counts->discarded);
 	for (tries = 1; !err; tries++) {
 		err = vmsync_drop_clean(mapping, seg->start, seg->end, !retry,
 					&counts->discarded);
@@ -215,96 +288,108 @@ static int vmsync_seg_discard(struct vmsync_seg *seg, unsigned int ops,
 	return err;
 }
 
-static void vmsync_seg_free(struct vmsync_seg *seg)
+/*
+ * One batch: start every noted file range, wait for the pagers' answers,
+ * then drop the cached pages.  Returns the first error, or -EINTR.
+ */
+static int vmsync_batch(struct vmsync_walk *w)
+{
+	struct vmsync_seg *seg;
+	LIST_HEAD(reqs);
+	unsigned int i;
+	int ret = 0, err;
+
+	for (i = 0; w->ops && i < w->nr; i++) {
+		seg = &w->segs[i];
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		/* Not "ret ?: f()": every object is synced. */
+		err = vmsync_seg_start(w, seg);
+		ret = ret ?: err;
+		if (seg->req)
+			list_add_tail(&seg->req->call_node, &reqs);
+		if (err == -EINTR)
+			break;
+	}
+	err = vmsync_call_wait(w->call, &reqs);
+	if (err)
+		return err;
+	if (ret == -EINTR)
+		return ret;
+	ret = ret ?: w->call->error;
+	if (!(w->ops & VMSYNC_DO_DISCARD))
+		return ret;
+	for (i = 0; i < w->nr; i++) {
+		seg = &w->segs[i];
+		/* Its data may not be safe: keep its pages. */
+		if (!seg->req || seg->return_err || seg->req->result)
+			continue;
+		err = vmsync_seg_discard(w, seg);
+		if (err == -EINTR)
+			return err;
+		ret = ret ?: err;
+	}
+	return ret;
+}
+
+static void vmsync_seg_put(struct vmsync_seg *seg)
 {
 	if (seg->req)
 		vmsync_sync_req_put(seg->req);
 	if (seg->obj)
 		vmsync_object_put(seg->obj);
 	fput(seg->file);
-	kfree(seg);
 }
 
 /*
- * Run the steps over [start, end) of mm.  Returns the first error (-EINTR
- * after a fatal signal); *hole says whether part of the range is unmapped.
+ * Run the steps over [start, end) of mm, batch by batch.  Returns the first
+ * error (-EINTR after a fatal signal); *hole says whether part of the range
+ * is unmapped.
  */
 static int vmsync_range(struct mm_struct *mm, unsigned long start,
 			unsigned long end, unsigned int ops,
 			struct vmsync_counts *counts, bool *hole)
 {
-	struct vmsync_seg *seg, *tmp;
-	struct vmsync_call *call;
 	struct vmsync_walk *w;
-	LIST_HEAD(segs);
-	LIST_HEAD(reqs);
-	int ret = 0, err, seg_err;
+	int ret = 0, err, walk_err;
 	unsigned int i;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
-	call = vmsync_call_alloc();
-	if (!w || !call) {
-		ret = -ENOMEM;
-		goto out;
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		return -ENOMEM;
+	w->call = vmsync_call_alloc();
+	if (!w->call) {
+		kfree(w);
+		return -ENOMEM;
 	}
 	w->mm = mm;
+	w->foreign = mm != current->mm;
 	w->addr = start;
 	w->end = end;
 	w->ops = ops;
+	w->counts = counts;
 
-	/* Issue every object's request first ... */
 	while (w->addr < w->end) {
 		/* A mapping locked since the check ends the walk: -EBUSY. */
-		err = vmsync_walk_next(w);
-		for (i = 0; i < w->nr; i++) {
-			seg = kmemdup(&w->segs[i], sizeof(*seg), GFP_KERNEL);
-			if (!seg) {
-				fput(w->segs[i].file);
-				ret = ret ?: -ENOMEM;
-				continue;
-			}
-			list_add_tail(&seg->node, &segs);
-			if (!ops || fatal_signal_pending(current))
-				continue;
-			/* Not "ret ?: f()": every object is synced. */
-			seg_err = vmsync_seg_start(seg, ops, call, counts);
-			ret = ret ?: seg_err;
-			if (seg->req)
-				list_add_tail(&seg->req->call_node, &reqs);
-		}
+		walk_err = vmsync_walk_next(w);
+		err = vmsync_batch(w);
+		for (i = 0; i < w->nr; i++)
+			vmsync_seg_put(&w->segs[i]);
 		w->nr = 0;
-		if (!err && fatal_signal_pending(current))
-			err = -EINTR;
-		if (err) {
-			ret = err == -EINTR ? err : ret ?: err;
+		if (err == -EINTR || walk_err == -EINTR ||
+		    fatal_signal_pending(current)) {
+			ret = -EINTR;
 			break;
 		}
+		ret = ret ?: err ?: walk_err;
+		if (walk_err)
+			break;
 	}
 	*hole = w->hole;
 
-	/* ... then wait for all of them. */
-	err = vmsync_call_wait(call, &reqs);
-	if (err) {
-		ret = err;
-		goto out;
-	}
-	ret = ret ?: call->error;
-	if ((ops & VMSYNC_DO_DISCARD) && ret != -EINTR) {
-		list_for_each_entry(seg, &segs, node) {
-			/* Its data may not be safe: keep its pages. */
-			if (!seg->req || seg->return_err || seg->req->result)
-				continue;
-			err = vmsync_seg_discard(seg, ops, counts);
-			ret = ret ?: err;
-			if (err == -EINTR)
-				break;
-		}
-	}
-out:
-	list_for_each_entry_safe(seg, tmp, &segs, node)
-		vmsync_seg_free(seg);
-	if (call)
-		vmsync_call_put(call);
+	vmsync_call_put(w->call);
 	kfree(w);
 	return ret;
 }
@@ -419,6 +504,24 @@ out:
 	return ret;
 }
 
+/*
+ * Another address space's addresses are untagged as that address space
+ * needs (x86 LAM has a per-mm mask, read under its mmap_lock); kernels
+ * without untagged_addr_remote() untag the same way for every mm.
+ */
+static int vmsync_untag_remote(struct mm_struct *mm, u64 *address)
+{
+#ifdef untagged_addr_remote
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	*address = untagged_addr_remote(mm, *address);
+	mmap_read_unlock(mm);
+#else
+	*address = untagged_addr(*address);
+#endif
+	return 0;
+}
+
 /* A kern_return_t for the first error of a vm_msync. */
 static int vmsync_kern_return(int err)
 {
@@ -432,6 +535,10 @@ static int vmsync_kern_return(int err)
 	case -EBUSY:
 	case -EOPNOTSUPP:
 		return VMSYNC_KERN_FAILURE;
+	case -EACCES:
+	case -EPERM:
+		/* The caller may not do this to the file (docs/security.md). */
+		return VMSYNC_KERN_PROTECTION_FAILURE;
 	default:
 		/* The pager could not write the data back. */
 		return VMSYNC_KERN_MEMORY_ERROR;
@@ -476,8 +583,13 @@ int vmsync_vm_msync(int task, u64 address, u64 size, u32 flags,
 		kr = VMSYNC_KERN_SUCCESS;
 		goto out;
 	}
-	if (task == VMSYNC_TASK_SELF)
+	if (task == VMSYNC_TASK_SELF) {
 		address = untagged_addr(address);
+	} else if (vmsync_untag_remote(mm, &address)) {
+		kr = VMSYNC_KERN_ABORTED;
+		err = -EINTR;
+		goto out;
+	}
 	/* Rounded outward to pages, within the caller's address width. */
 	if (check_add_overflow(address, size - 1, &last) ||
 	    last > vmsync_user_top() - PAGE_SIZE) {

@@ -6,8 +6,17 @@
  * overlap: a request that overlaps an earlier outstanding one is queued and
  * issued to the pager only when no earlier overlapping request is left.
  * The pager answers each request, by name, with
- * vmsync_synchronize_completed(), from any context; the caller issues all
- * its requests first and then waits, killably, for all of them.
+ * vmsync_synchronize_completed(), from any context; the caller issues a
+ * batch of requests and then waits, killably, for all of them.
+ *
+ * The outstanding requests of an object are kept in an interval tree, and
+ * each counts the earlier overlapping requests it waits for (blockers).  A
+ * new request counts the requests it overlaps; a request that leaves (done
+ * or cancelled) decrements the count of every later request overlapping it
+ * and issues those that reach zero.  Both cost O(log n + k) for k
+ * overlapping requests, under the object's lock with interrupts off, and an
+ * object holds at most VMSYNC_OBJ_MAX_REQUESTS requests, so that k, and the
+ * time spent with interrupts off, stay small whatever callers do.
  *
  * Lifetimes: a request holds a reference on its object, its call and its
  * file; the caller holds one on each request it made, the pager one on each
@@ -19,6 +28,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -37,6 +47,18 @@ static atomic64_t vmsync_req_ids;
 /* Requests alive, so that the module is not unloaded under a late answer. */
 static atomic_t vmsync_live_reqs;
 static DECLARE_WAIT_QUEUE_HEAD(vmsync_idle);
+
+/*
+ * Outstanding requests one object may hold; further ones wait for room.
+ * Bounds the work a completion does under the object's lock.
+ */
+#define VMSYNC_OBJ_MAX_REQUESTS	256
+
+#define VMSYNC_REQ_START(req)	((req)->start)
+#define VMSYNC_REQ_LAST(req)	((req)->end)
+
+INTERVAL_TREE_DEFINE(struct vmsync_sync_req, rb, loff_t, subtree_last,
+		     VMSYNC_REQ_START, VMSYNC_REQ_LAST, static, vmsync_req_tree)
 
 static struct vmsync_object *vmsync_object_find(struct address_space *mapping)
 {
@@ -67,14 +89,15 @@ struct vmsync_object *vmsync_object_get(struct address_space *mapping,
 	if (obj)
 		return obj;
 
-	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return NULL;
 	new->mapping = mapping;
 	new->ops = ops;
 	refcount_set(&new->ref, 1);
 	spin_lock_init(&new->lock);
-	INIT_LIST_HEAD(&new->requests);
+	new->requests = RB_ROOT_CACHED;
+	init_waitqueue_head(&new->room);
 
 	spin_lock_irqsave(&vmsync_objects_lock, flags);
 	obj = vmsync_object_find(mapping);
@@ -99,13 +122,13 @@ void vmsync_object_put(struct vmsync_object *obj)
 	}
 	hash_del(&obj->node);
 	spin_unlock_irqrestore(&vmsync_objects_lock, flags);
-	WARN_ON_ONCE(!list_empty(&obj->requests));
+	WARN_ON_ONCE(obj->nr_requests);
 	kfree(obj);
 }
 
 struct vmsync_call *vmsync_call_alloc(void)
 {
-	struct vmsync_call *call = kzalloc(sizeof(*call), GFP_KERNEL);
+	struct vmsync_call *call = kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
 
 	if (!call)
 		return NULL;
@@ -143,27 +166,6 @@ void vmsync_pager_drain(void)
 	wait_event(vmsync_idle, !atomic_read(&vmsync_live_reqs));
 }
 
-static bool vmsync_overlap(const struct vmsync_sync_req *a,
-			   const struct vmsync_sync_req *b)
-{
-	return a->start <= b->end && b->start <= a->end;
-}
-
-/* Is an earlier outstanding request on the object in req's way? */
-static bool vmsync_blocked(struct vmsync_sync_req *req)
-{
-	struct vmsync_sync_req *prev;
-
-	lockdep_assert_held(&req->obj->lock);
-	list_for_each_entry(prev, &req->obj->requests, obj_node) {
-		if (prev == req)
-			return false;
-		if (vmsync_overlap(prev, req))
-			return true;
-	}
-	return false;
-}
-
 /* Hand a request to its pager; the pager holds a reference until it answers. */
 static void vmsync_issue(struct vmsync_sync_req *req)
 {
@@ -178,16 +180,25 @@ static void vmsync_issue_work(struct work_struct *work)
 }
 
 /*
- * Issue the queued requests no earlier request blocks any more.  They go
- * through the work queue: this may run in the pager's completion context.
+ * A request leaves the object, done or cancelled: the later requests that
+ * overlap it have one blocker less, and those left with none are issued.
+ * Only later requests can overlap a request that completes (it was issued
+ * once no earlier one was left); a cancelled request can also overlap
+ * earlier ones, which did not count it.  Issued through the work queue:
+ * this may run in the pager's completion context.
  */
-static void vmsync_dispatch(struct vmsync_object *obj)
+static void vmsync_req_leave(struct vmsync_sync_req *gone)
 {
+	struct vmsync_object *obj = gone->obj;
 	struct vmsync_sync_req *req;
 
 	lockdep_assert_held(&obj->lock);
-	list_for_each_entry(req, &obj->requests, obj_node) {
-		if (req->state != VMSYNC_REQ_QUEUED || vmsync_blocked(req))
+	vmsync_req_tree_remove(gone, &obj->requests);
+	obj->nr_requests--;
+	for (req = vmsync_req_tree_iter_first(&obj->requests, gone->start,
+					      gone->end);
+	     req; req = vmsync_req_tree_iter_next(req, gone->start, gone->end)) {
+		if (req->seq < gone->seq || --req->blockers)
 			continue;
 		req->state = VMSYNC_REQ_ISSUED;
 		refcount_inc(&req->ref);
@@ -219,23 +230,36 @@ static void vmsync_call_finish(struct vmsync_call *call, int result)
  * @end: last byte
  * @sync_flags: VMSYNC_SYNC_*
  *
- * Issues the request to the pager now, or queues it behind an earlier
- * overlapping one.  The caller puts the request after vmsync_call_wait().
+ * Issues the request to the pager now, or queues it behind the earlier
+ * overlapping ones.  Waits, killably, while the object holds
+ * VMSYNC_OBJ_MAX_REQUESTS requests.  The caller puts the request after
+ * vmsync_call_wait().
  *
- * Return: the request, or NULL when out of memory.
+ * Return: the request, ERR_PTR(-ENOMEM) or ERR_PTR(-EINTR).
  */
 struct vmsync_sync_req *vmsync_synchronize(struct vmsync_call *call,
 					   struct vmsync_object *obj,
 					   struct file *file, loff_t start,
 					   loff_t end, unsigned int sync_flags)
 {
-	struct vmsync_sync_req *req;
+	struct vmsync_sync_req *req, *prev;
 	unsigned long flags;
 	bool issue;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
+
+	spin_lock_irqsave(&obj->lock, flags);
+	while (obj->nr_requests >= VMSYNC_OBJ_MAX_REQUESTS) {
+		spin_unlock_irqrestore(&obj->lock, flags);
+		if (wait_event_killable(obj->room, READ_ONCE(obj->nr_requests) <
+					VMSYNC_OBJ_MAX_REQUESTS)) {
+			kfree(req);
+			return ERR_PTR(-EINTR);
+		}
+		spin_lock_irqsave(&obj->lock, flags);
+	}
 	atomic_inc(&vmsync_live_reqs);
 	req->id = atomic64_inc_return(&vmsync_req_ids);
 	refcount_inc(&obj->ref);
@@ -248,12 +272,17 @@ struct vmsync_sync_req *vmsync_synchronize(struct vmsync_call *call,
 	req->sync_flags = sync_flags;
 	refcount_set(&req->ref, 1);
 	INIT_WORK(&req->issue_work, vmsync_issue_work);
-
 	atomic_inc(&call->outstanding);
 	atomic64_inc(&vmsync_counters.requests_pending);
-	spin_lock_irqsave(&obj->lock, flags);
-	list_add_tail(&req->obj_node, &obj->requests);
-	issue = !vmsync_blocked(req);
+
+	/* The order of arrival is the order under the lock, not req->id's. */
+	req->seq = obj->seq++;
+	for (prev = vmsync_req_tree_iter_first(&obj->requests, start, end);
+	     prev; prev = vmsync_req_tree_iter_next(prev, start, end))
+		req->blockers++;
+	vmsync_req_tree_insert(req, &obj->requests);
+	obj->nr_requests++;
+	issue = !req->blockers;
 	req->state = issue ? VMSYNC_REQ_ISSUED : VMSYNC_REQ_QUEUED;
 	spin_unlock_irqrestore(&obj->lock, flags);
 
@@ -281,9 +310,9 @@ void vmsync_synchronize_completed(struct vmsync_sync_req *req, int result)
 	spin_lock_irqsave(&obj->lock, flags);
 	req->result = result;
 	req->state = VMSYNC_REQ_DONE;
-	list_del_init(&req->obj_node);
-	vmsync_dispatch(obj);
+	vmsync_req_leave(req);
 	spin_unlock_irqrestore(&obj->lock, flags);
+	wake_up(&obj->room);
 
 	atomic64_dec(&vmsync_counters.requests_pending);
 	vmsync_call_finish(req->call, result);
@@ -300,13 +329,13 @@ static void vmsync_cancel(struct vmsync_sync_req *req)
 	spin_lock_irqsave(&obj->lock, flags);
 	if (req->state == VMSYNC_REQ_QUEUED) {
 		req->state = VMSYNC_REQ_CANCELLED;
-		list_del_init(&req->obj_node);
-		vmsync_dispatch(obj);
+		vmsync_req_leave(req);
 		cancelled = true;
 	}
 	spin_unlock_irqrestore(&obj->lock, flags);
 
 	if (cancelled) {
+		wake_up(&obj->room);
 		atomic64_dec(&vmsync_counters.requests_pending);
 		vmsync_call_finish(req->call, 0);
 	}
