@@ -813,4 +813,58 @@ TEST_F_TIMEOUT(dmfs, vm_msync_write_error_memory_error, 120)
 			   VM_SYNC_SYNCHRONOUS));
 }
 
+/*
+ * A write error that vm_msync through a task handle runs into is the
+ * caller's to see, and it stays the target's to see too: the target's own
+ * fsync() still reports it, once.  The handle's call must not consume the
+ * target's open file's error report.
+ */
+TEST_F_TIMEOUT(dmfs, handle_leaves_the_target_its_error, 120)
+{
+	struct vmsync_vm_msync_result res;
+	int ready[2], go[2], status;
+	unsigned char *map = NULL;
+	vm_task_t task;
+	pid_t pid;
+	int fd;
+
+	ASSERT_OK(pipe(ready));
+	ASSERT_OK(pipe(go));
+	ASSERT_OK(fail_first_page(self->fd, self->scratch, self->sectors));
+	pid = fork();
+	if (pid == 0) {
+		fd = open(self->path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0)
+			map = mmap(NULL, 2 * P, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+		if (fd < 0 || map == MAP_FAILED)
+			_exit(10);
+		dirty(map, 0, 1);
+		if (write(ready[1], &map, sizeof(map)) != sizeof(map) ||
+		    read(go[0], &status, 1) != 1)
+			_exit(11);
+		if (fsync(fd) != -1 || errno != EIO)
+			_exit(12);
+		_exit(fsync(fd) ? 13 : 0);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(sizeof(map), read(ready[0], &map, sizeof(map)));
+
+	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(pid, &task));
+	EXPECT_EQ(KERN_MEMORY_ERROR,
+		  vmsync_vm_msync(task, (uintptr_t)map, 2 * P,
+				  VM_SYNC_SYNCHRONOUS, &res));
+	EXPECT_EQ(EIO, res.error);
+	EXPECT_EQ(KERN_SUCCESS, vm_task_release(task));
+
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a local user who is not a friend can make the module do
+ * (docs/security.md): a reader may not evict pages others map, and no call
+ * costs more than linear time in its range, however its mappings overlap.
+ *
+ * Run as root on ext4 ($VMSYNC_TEST_DIR), with the module loaded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "vmsync.h"
+#include "vmsync_test_util.h"
+
+#define P		vt_page
+#define NOBODY		65534
+
+/* Pages of the file a reader tries to evict. */
+#define EVICT_PAGES	64
+
+static int become_nobody(void)
+{
+	return setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY) ? -1 : 0;
+}
+
+/* Run fn(arg) in a child; its exit status, or -1. */
+static int in_child(int (*fn)(const char *), const char *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static size_t resident_pages(const unsigned char *map, size_t npages)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < npages; i++)
+		n += vt_resident(map + i * P);
+	return n;
+}
+
+/* Pages of the mapping that are in this process's page tables. */
+static size_t present_pages(const unsigned char *map, size_t npages)
+{
+	size_t i, n = 0;
+	bool present;
+
+	for (i = 0; i < npages; i++) {
+		vt_kpageflags(map + i * P, &present);
+		n += present;
+	}
+	return n;
+}
+
+/* --- eviction: only writers drop pages others map -------------------- */
+
+FIXTURE(evict) {
+	char path[4096];
+	int fd;
+	unsigned char *map;
+};
+
+FIXTURE_SETUP(evict)
+{
+	snprintf(self->path, sizeof(self->path), "%s/evict-%d", vt_test_dir(),
+		 getpid());
+	self->fd = vt_create_file(vt_test_dir(), strrchr(self->path, '/') + 1,
+				  EVICT_PAGES, false);
+	ASSERT_LE(0, self->fd);
+	ASSERT_OK(fchmod(self->fd, 0644));
+	self->map = mmap(NULL, EVICT_PAGES * P, PROT_READ, MAP_SHARED,
+			 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->map);
+}
+
+FIXTURE_TEARDOWN(evict)
+{
+	if (self->map && self->map != MAP_FAILED)
+		munmap(self->map, EVICT_PAGES * P);
+	if (self->fd >= 0) {
+		close(self->fd);
+		unlink(self->path);
+	}
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+
+/* Fault every page in, so that this process maps them all. */
+static int map_all(unsigned char *map)
+{
+	return madvise(map, EVICT_PAGES * P, MADV_POPULATE_READ);
+}
+
+/*
+ * As nobody: map the file read-only without touching it and invalidate.
+ * Returns 0 when every call gave what want_errno says (0: success).
+ */
+static int reader_invalidates(const char *path, int want_errno)
+{
+	unsigned long long discarded = 0;
+	struct vmsync_vm_msync_result res;
+	vm_address_t addr;
+	int want_kr, fd, rc;
+	void *map;
+
+	if (become_nobody())
+		return 10;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 11;
+	map = mmap(NULL, EVICT_PAGES * P, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return 12;
+	addr = (vm_address_t)map;
+	rc = vmsync_msync_counts(map, EVICT_PAGES * P, MS_INVALIDATE, NULL,
+				 &discarded);
+	if (want_errno ? rc != -1 || errno != want_errno : rc != 0)
+		return 13;
+	want_kr = want_errno ? KERN_PROTECTION_FAILURE : KERN_SUCCESS;
+	if (vmsync_vm_msync(vm_task_self(), addr, EVICT_PAGES * P,
+			    VM_SYNC_INVALIDATE, &res) != want_kr ||
+	    res.error != want_errno)
+		return 14;
+	if (vmsync_vm_msync(vm_task_self(), addr, EVICT_PAGES * P,
+			    VM_SYNC_INVALIDATE | VM_SYNC_SYNCHRONOUS,
+			    &res) != want_kr || res.error != want_errno)
+		return 15;
+	return 0;
+}
+
+static int reader_refused(const char *path)
+{
+	return reader_invalidates(path, EACCES);
+}
+
+static int reader_allowed(const char *path)
+{
+	return reader_invalidates(path, 0);
+}
+
+/*
+ * A user with read access only cannot drop pages another process maps
+ * (posix_fadvise(POSIX_FADV_DONTNEED) cannot either); it is told EACCES.
+ */
+TEST_F(evict, reader_cannot_evict_mapped_pages)
+{
+	ASSERT_OK(map_all(self->map));
+	ASSERT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
+	ASSERT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
+
+	EXPECT_EQ(0, in_child(reader_refused, self->path));
+
+	EXPECT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
+	EXPECT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
+}
+
+/* What posix_fadvise() may drop, a reader may drop: clean pages nobody maps. */
+TEST_F(evict, reader_drops_unmapped_clean_pages)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < EVICT_PAGES; i++)
+		ASSERT_EQ(1, pread(self->fd, buf, 1, (off_t)(i * P)));
+	ASSERT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
+	ASSERT_EQ(0, present_pages(self->map, EVICT_PAGES));
+
+	EXPECT_EQ(0, in_child(reader_allowed, self->path));
+
+	EXPECT_EQ(0, resident_pages(self->map, EVICT_PAGES));
+}
+
+/* The file's owner may, without write access: it could chmod and write. */
+static int owner_invalidates(const char *path)
+{
+	void *map;
+	int fd;
+
+	if (become_nobody())
+		return 10;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 11;
+	map = mmap(NULL, EVICT_PAGES * P, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return 12;
+	return vmsync_msync(map, EVICT_PAGES * P, MS_INVALIDATE) ? 13 : 0;
+}
+
+TEST_F(evict, owner_evicts_mapped_pages)
+{
+	ASSERT_OK(fchown(self->fd, NOBODY, NOBODY));
+	ASSERT_OK(fchmod(self->fd, 0444));
+	ASSERT_OK(map_all(self->map));
+	ASSERT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
+
+	EXPECT_EQ(0, in_child(owner_invalidates, self->path));
+
+	EXPECT_EQ(0, present_pages(self->map, EVICT_PAGES));
+	EXPECT_EQ(0, resident_pages(self->map, EVICT_PAGES));
+}
+
+/* --- bounded work ---------------------------------------------------- */
+
+/*
+ * n read-only mappings of a sparse file, side by side, mapping i showing
+ * file pages i and i + 1: each one's request overlaps the previous one's,
+ * so each request waits for the one before it.  One vm_msync over all of
+ * them; returns the seconds it took, or -1.
+ */
+static double chained_sync(struct __test_metadata *_metadata, size_t n,
+			   vm_sync_t flags)
+{
+	struct vmsync_stats before, after;
+	char path[4096];
+	unsigned char *region;
+	double t0, t;
+	size_t i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/chain-%d", vt_test_dir(), getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	EXPECT_LE(0, fd);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	EXPECT_EQ(0, ftruncate(fd, (off_t)((n + 1) * P)));
+	region = mmap(NULL, n * 2 * P, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	EXPECT_NE(MAP_FAILED, region);
+	if (region == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (mmap(region + i * 2 * P, 2 * P, PROT_READ,
+			 MAP_SHARED | MAP_FIXED, fd, (off_t)(i * P)) ==
+		    MAP_FAILED) {
+			EXPECT_EQ(0, errno) TH_LOG("mapping %zu of %zu", i, n);
+			break;
+		}
+	}
+	EXPECT_EQ(0, vmsync_get_stats(&before));
+	t0 = vt_now();
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(vm_task_self(),
+					 (vm_address_t)region, n * 2 * P,
+					 flags));
+	t = vt_now() - t0;
+	EXPECT_EQ(0, vmsync_get_stats(&after));
+	/* One request per mapping, none left behind. */
+	EXPECT_LE(before.requests + n, after.requests);
+	EXPECT_EQ(0, after.requests_pending);
+	munmap(region, n * 2 * P);
+	close(fd);
+	printf("# chained overlap: %zu mappings, flags %#x: %.3f s, %.1f us per mapping\n",
+	       n, flags, t, t * 1e6 / (double)n);
+	return t;
+}
+
+/*
+ * The time grows linearly with the number of mappings: 30 times the
+ * mappings may take at most 5 times as long per mapping (quadratic work
+ * would take 30 times as long per mapping).
+ */
+static void expect_linear(struct __test_metadata *_metadata, vm_sync_t flags)
+{
+	double small = chained_sync(_metadata, 2000, flags);
+	double large = chained_sync(_metadata, 60000, flags);
+
+	ASSERT_LT(0, small);
+	ASSERT_LT(0, large);
+	EXPECT_LT(large / 60000, 5 * (small / 2000) + 0.0001);
+}
+
+FIXTURE(chain) {
+};
+
+FIXTURE_SETUP(chain)
+{
+}
+
+FIXTURE_TEARDOWN(chain)
+{
+}
+
+TEST_F_TIMEOUT(chain, sync_is_linear, 600)
+{
+	expect_linear(_metadata, VM_SYNC_SYNCHRONOUS);
+}
+
+TEST_F_TIMEOUT(chain, async_invalidate_is_linear, 600)
+{
+	expect_linear(_metadata, VM_SYNC_ASYNCHRONOUS | VM_SYNC_INVALIDATE);
+}
+
+TEST_HARNESS_MAIN
