@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -310,6 +311,87 @@ TEST_F_TIMEOUT(chain, sync_is_linear, 600)
 TEST_F_TIMEOUT(chain, async_invalidate_is_linear, 600)
 {
 	expect_linear(_metadata, VM_SYNC_ASYNCHRONOUS | VM_SYNC_INVALIDATE);
+}
+
+/* --- DAX: no page cache, nothing to discard --------------------------- */
+
+/* ext4 on the guest's persistent memory ($VMSYNC_PMEM_DEV), mounted -o dax. */
+FIXTURE(dax) {
+	char mnt[64];
+	char path[128];
+	int fd;
+	unsigned char *map;
+	bool mounted;
+};
+
+FIXTURE_SETUP(dax)
+{
+	const char *pmem = getenv("VMSYNC_PMEM_DEV");
+	char bs[32];
+	int status;
+	pid_t pid;
+
+	self->fd = -1;
+	ASSERT_TRUE(pmem && *pmem) TH_LOG("VMSYNC_PMEM_DEV names no pmem device");
+	/* e2fsprogs' mke2fs from $PATH, not a shell's built-in one. */
+	snprintf(bs, sizeof(bs), "%zu", P);
+	pid = fork();
+	if (pid == 0) {
+		execlp("mke2fs", "mke2fs", "-q", "-F", "-t", "ext4", "-b", bs,
+		       pmem, (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	snprintf(self->mnt, sizeof(self->mnt), "/tmp/vmsync-dax-%d", getpid());
+	ASSERT_OK(mkdir(self->mnt, 0755));
+	ASSERT_OK(mount(pmem, self->mnt, "ext4", 0, "dax=always"));
+	self->mounted = true;
+	snprintf(self->path, sizeof(self->path), "%s/file", self->mnt);
+	self->fd = vt_create_file(self->mnt, "file", 4, false);
+	ASSERT_LE(0, self->fd);
+	self->map = mmap(NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->map);
+}
+
+FIXTURE_TEARDOWN(dax)
+{
+	if (self->map && self->map != MAP_FAILED)
+		munmap(self->map, 4 * P);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->mounted)
+		umount(self->mnt);
+	rmdir(self->mnt);
+}
+
+/*
+ * A DAX file's mapping is the storage itself: there is no cached copy to
+ * discard, so VM_SYNC_INVALIDATE alone cannot abandon a change.  It says
+ * so (KERN_FAILURE, EOPNOTSUPP) instead of claiming success, and the
+ * change stays.
+ */
+TEST_F(dax, invalidate_alone_is_not_supported)
+{
+	struct vmsync_vm_msync_result res;
+	unsigned char buf[64];
+
+	memset(self->map, 0x5a, P);
+	EXPECT_EQ(KERN_FAILURE,
+		  vmsync_vm_msync(vm_task_self(), (vm_address_t)self->map,
+				  4 * P, VM_SYNC_INVALIDATE, &res));
+	EXPECT_EQ(EOPNOTSUPP, res.error);
+	EXPECT_EQ(0, res.pages_discarded);
+	EXPECT_TRUE(vt_all(self->map, P, 0x5a));
+	ASSERT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_TRUE(vt_all(buf, sizeof(buf), 0x5a));
+	/* Writing and invalidating work as anywhere else. */
+	EXPECT_EQ(KERN_SUCCESS,
+		  vm_msync(vm_task_self(), (vm_address_t)self->map, 4 * P,
+			   VM_SYNC_SYNCHRONOUS | VM_SYNC_INVALIDATE));
+	EXPECT_EQ(0, vmsync_msync(self->map, 4 * P, MS_INVALIDATE));
 }
 
 TEST_HARNESS_MAIN
