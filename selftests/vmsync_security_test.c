@@ -115,7 +115,7 @@ static int map_all(unsigned char *map)
  * As nobody: map the file read-only without touching it and invalidate.
  * Returns 0 when every call gave what want_errno says (0: success).
  */
-static int reader_invalidates(const char *path, int want_errno)
+static int nobody_invalidates(const char *path, int want_errno)
 {
 	unsigned long long discarded = 0;
 	struct vmsync_vm_msync_result res;
@@ -148,14 +148,14 @@ static int reader_invalidates(const char *path, int want_errno)
 	return 0;
 }
 
-static int reader_refused(const char *path)
+static int nobody_refused(const char *path)
 {
-	return reader_invalidates(path, EACCES);
+	return nobody_invalidates(path, EACCES);
 }
 
-static int reader_allowed(const char *path)
+static int nobody_allowed(const char *path)
 {
-	return reader_invalidates(path, 0);
+	return nobody_invalidates(path, 0);
 }
 
 /*
@@ -168,7 +168,7 @@ TEST_F(evict, reader_cannot_evict_mapped_pages)
 	ASSERT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
 	ASSERT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
 
-	EXPECT_EQ(0, in_child(reader_refused, self->path));
+	EXPECT_EQ(0, in_child(nobody_refused, self->path));
 
 	EXPECT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
 	EXPECT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
@@ -185,28 +185,12 @@ TEST_F(evict, reader_drops_unmapped_clean_pages)
 	ASSERT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
 	ASSERT_EQ(0, present_pages(self->map, EVICT_PAGES));
 
-	EXPECT_EQ(0, in_child(reader_allowed, self->path));
+	EXPECT_EQ(0, in_child(nobody_allowed, self->path));
 
 	EXPECT_EQ(0, resident_pages(self->map, EVICT_PAGES));
 }
 
 /* The file's owner may, without write access: it could chmod and write. */
-static int owner_invalidates(const char *path)
-{
-	void *map;
-	int fd;
-
-	if (become_nobody())
-		return 10;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 11;
-	map = mmap(NULL, EVICT_PAGES * P, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED)
-		return 12;
-	return vmsync_msync(map, EVICT_PAGES * P, MS_INVALIDATE) ? 13 : 0;
-}
-
 TEST_F(evict, owner_evicts_mapped_pages)
 {
 	ASSERT_OK(fchown(self->fd, NOBODY, NOBODY));
@@ -214,7 +198,7 @@ TEST_F(evict, owner_evicts_mapped_pages)
 	ASSERT_OK(map_all(self->map));
 	ASSERT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
 
-	EXPECT_EQ(0, in_child(owner_invalidates, self->path));
+	EXPECT_EQ(0, in_child(nobody_allowed, self->path));
 
 	EXPECT_EQ(0, present_pages(self->map, EVICT_PAGES));
 	EXPECT_EQ(0, resident_pages(self->map, EVICT_PAGES));
