@@ -173,20 +173,82 @@ VMSYNC_EXPORT kern_return_t vm_msync(vm_task_t target_task,
 	return vmsync_vm_msync(target_task, address, size, sync_flags, NULL);
 }
 
-VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
+/* A kern_return_t, and errno, for a failed open of a mem file. */
+static kern_return_t vmsync_mem_open_error(void)
 {
-	struct vmsync_task_args args = { .pid = pid };
-	int fd = vmsync_fd();
-
-	*task = -1;
-	if (fd < 0 || ioctl(fd, VMSYNC_IOC_TASK_FOR_PID, &args))
+	switch (errno) {
+	case EACCES:
+	case EPERM:
+		errno = EPERM;
+		return KERN_PROTECTION_FAILURE;
+	case ENOENT:
+	case ESRCH:
+		errno = ESRCH;
+		return KERN_INVALID_ARGUMENT;
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+		return KERN_RESOURCE_SHORTAGE;
+	case EINTR:
+		return KERN_ABORTED;
+	default:
 		return KERN_FAILURE;
+	}
+}
+
+/*
+ * A handle from the mem file at path.  Opening it is the access check:
+ * the kernel's own, ptrace attach's, with every LSM's; the module only
+ * takes the address space the open file holds.
+ */
+static kern_return_t vmsync_task_from_mem(int dev, const char *path,
+					  vm_task_t *task)
+{
+	struct vmsync_task_mem_args args = { 0 };
+	int ret, saved;
+
+	args.mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (args.mem_fd < 0)
+		return vmsync_mem_open_error();
+	ret = ioctl(dev, VMSYNC_IOC_TASK_FROM_MEM, &args);
+	saved = errno;
+	close(args.mem_fd);
+	if (ret) {
+		errno = saved;
+		return KERN_FAILURE;
+	}
 	if (args.kr != KERN_SUCCESS) {
 		errno = args.error;
 		return args.kr;
 	}
 	*task = args.task;
 	return KERN_SUCCESS;
+}
+
+VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
+{
+	char path[64];
+	int dev;
+
+	*task = -1;
+	if (pid <= 0) {
+		errno = ESRCH;
+		return KERN_INVALID_ARGUMENT;
+	}
+	dev = vmsync_fd();
+	if (dev < 0)
+		return KERN_FAILURE;
+	/*
+	 * One's own address space needs no check, and gets none from the
+	 * kernel either; but a process that is not dumpable (it changed its
+	 * credentials) may not open its own /proc/PID/mem.
+	 */
+	if (pid == getpid()) {
+		*task = VMSYNC_TASK_SELF;
+		return KERN_SUCCESS;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	return vmsync_task_from_mem(dev, path, task);
 }
 
 /* Is fd a task handle?  Never close a descriptor that is something else. */
