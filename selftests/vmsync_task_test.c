@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -262,6 +263,64 @@ TEST(task_no_such_process)
 	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(4000000, &t));
 	/* A kernel thread has no address space to sync. */
 	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(2, &t));
+}
+
+/*
+ * A process whose main thread has exited while another thread lives: its
+ * /proc/PID/mem names no address space any more, but the process still
+ * has one, and a handle to it works.
+ */
+static void *mt_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+TEST_F(vm, task_main_thread_exited)
+{
+	char path[64], state[256];
+	double deadline;
+	int back[2], status;
+	vm_address_t addr;
+	vm_task_t t;
+	pid_t pid;
+
+	ASSERT_OK(pipe2(back, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		unsigned char *m = mmap(NULL, NPAGES * P,
+					PROT_READ | PROT_WRITE, MAP_SHARED,
+					self->f.fd, 0);
+		pthread_t th;
+
+		if (m == MAP_FAILED || pthread_create(&th, NULL, mt_thread, NULL))
+			_exit(2);
+		dirty(m, 0, 1);
+		if (write(back[1], &m, sizeof(m)) != sizeof(m))
+			_exit(3);
+		pthread_exit(NULL);
+	}
+	close(back[1]);
+	ASSERT_EQ(sizeof(addr), read(back[0], &addr, sizeof(addr)));
+	close(back[0]);
+	/* The main thread is a zombie; the process lives on. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	deadline = vt_now() + 20;
+	while (!vt_read_file(path, state, sizeof(state)) &&
+	       !strstr(state, ") Z ") && vt_now() < deadline)
+		usleep(10000);
+	ASSERT_NE(NULL, strstr(state, ") Z ")) TH_LOG("main thread: %s", state);
+
+	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(pid, &t));
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(t, addr, P, SYNC));
+	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
+				    vt_fill(0, 1)));
+	EXPECT_EQ(KERN_SUCCESS, vm_task_release(t));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 }
 
 /* --- the access check: the kernel's, as ptrace attach's --------------- */

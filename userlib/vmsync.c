@@ -2,6 +2,7 @@
 /*
  * libvmsync: wrappers around the /dev/vmsync ioctls.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -225,8 +226,46 @@ static kern_return_t vmsync_task_from_mem(int dev, const char *path,
 	return KERN_SUCCESS;
 }
 
+/*
+ * A process whose main thread has exited while others live has no address
+ * space behind /proc/PID/mem; any live thread's mem file names it.
+ */
+static kern_return_t vmsync_task_from_threads(int dev, pid_t pid,
+					      vm_task_t *task)
+{
+	kern_return_t kr = KERN_INVALID_ARGUMENT;
+	struct dirent *d;
+	char path[64];
+	int saved;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir) {
+		errno = ESRCH;
+		return KERN_INVALID_ARGUMENT;
+	}
+	/* What an empty list says, since readdir() leaves errno at its end. */
+	errno = ESRCH;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/mem",
+			 (int)pid, d->d_name);
+		kr = vmsync_task_from_mem(dev, path, task);
+		/* A thread that has exited meanwhile: try the next one. */
+		if (kr != KERN_INVALID_ARGUMENT || errno != ESRCH)
+			break;
+	}
+	saved = errno;
+	closedir(dir);
+	errno = saved;
+	return kr;
+}
+
 VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
 {
+	kern_return_t kr;
 	char path[64];
 	int dev;
 
@@ -248,7 +287,10 @@ VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
 		return KERN_SUCCESS;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	return vmsync_task_from_mem(dev, path, task);
+	kr = vmsync_task_from_mem(dev, path, task);
+	if (kr == KERN_INVALID_ARGUMENT && errno == ESRCH)
+		kr = vmsync_task_from_threads(dev, pid, task);
+	return kr;
 }
 
 /* Is fd a task handle?  Never close a descriptor that is something else. */
