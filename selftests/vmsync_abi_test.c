@@ -496,6 +496,74 @@ TEST_F(dev, library_opens_once_cloexec)
 	EXPECT_EQ(FD_CLOEXEC, fcntl((int)first, F_GETFD) & FD_CLOEXEC);
 }
 
+/*
+ * The program dup2()s another file over the library's descriptor: the
+ * library notices and opens the device again, and leaves the file alone.
+ */
+TEST_F(dev, library_reopens_after_dup2)
+{
+	struct stat st;
+	int lib, null;
+
+	lib = vmsync_fd();
+	ASSERT_LE(0, lib);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, null);
+	ASSERT_EQ(lib, dup2(null, lib));
+	close(null);
+
+	self->map[0] = 5;
+	ASSERT_OK(vmsync_msync(self->map, P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_NE(lib, vmsync_fd());
+	/* What the program put there is still there. */
+	ASSERT_EQ(0, fstat(lib, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(makedev(1, 3), st.st_rdev);
+	close(lib);
+	/* Closed: opened again too. */
+	lib = vmsync_fd();
+	ASSERT_LE(0, lib);
+	close(lib);
+	self->map[0] = 6;
+	ASSERT_OK(vmsync_msync(self->map, P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+}
+
+/* Run path (a copy of this program) as nobody: the "api" helper's status. */
+static int nobody_runs_api_helper(const char *path)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		if (vt_become(65534) ||
+		    setenv("VMSYNC_DEVICE", "/nonexistent", 1))
+			_exit(100);
+		execl(path, path, VT_HELPER_ARG, "api", (char *)NULL);
+		_exit(101);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * VMSYNC_DEVICE is the invoker's to set, except for a set-user-ID program:
+ * its library ignores it (secure_getenv()) and opens /dev/vmsync.
+ */
+TEST(library_device_env_not_for_setuid)
+{
+	char path[4096];
+
+	ASSERT_OK(vt_setuid_copy(path, sizeof(path), false));
+	EXPECT_EQ(ENODEV, nobody_runs_api_helper(path));
+	ASSERT_OK(chmod(path, 04755));
+	EXPECT_EQ(0, nobody_runs_api_helper(path));
+	unlink(path);
+}
+
 /* Unload the module: the library says ENODEV and how to fix it. */
 TEST(library_without_module)
 {

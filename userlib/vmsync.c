@@ -2,6 +2,10 @@
 /*
  * libvmsync: wrappers around the /dev/vmsync ioctls.
  */
+
+/* secure_getenv() is a GNU extension; the rest is C11 and POSIX. */
+#define _GNU_SOURCE
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,25 +16,46 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmsync.h"
 
 #define VMSYNC_EXPORT __attribute__((visibility("default")))
 
-/* Open once per process; -1 until then.  Not cached on failure. */
+/*
+ * Open once per process; -1 until then.  Not cached on failure.  The
+ * device number it was opened as is kept to recognise it later.
+ */
 static atomic_int vmsync_devfd = -1;
+static atomic_ullong vmsync_devrdev;
+
+/*
+ * Is fd still the descriptor the library opened?  The program may have
+ * closed it, or dup2()ed something else over it: a descriptor that is not
+ * the device must not be handed ioctls, and is not the library's to close.
+ */
+static int vmsync_fd_is_device(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	       (unsigned long long)st.st_rdev == atomic_load(&vmsync_devrdev);
+}
 
 VMSYNC_EXPORT int vmsync_fd(void)
 {
-	const char *path = getenv("VMSYNC_DEVICE");
+	/* Not for a set-user-ID caller: its environment is its invoker's. */
+	const char *path = secure_getenv("VMSYNC_DEVICE");
 	int fd = atomic_load_explicit(&vmsync_devfd, memory_order_acquire);
-	int expected = -1;
+	struct stat st;
+	int expected;
 
-	if (fd >= 0)
+	if (fd >= 0 && vmsync_fd_is_device(fd))
 		return fd;
 	if (!path || !*path)
 		path = VMSYNC_DEVICE_PATH;
+	expected = fd;
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		/* No node, or a node without a driver: the module is not loaded. */
@@ -38,6 +63,12 @@ VMSYNC_EXPORT int vmsync_fd(void)
 			errno = ENODEV;
 		return -1;
 	}
+	if (fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	atomic_store(&vmsync_devrdev, (unsigned long long)st.st_rdev);
 	/* Another thread may have won the race: keep its descriptor. */
 	if (!atomic_compare_exchange_strong(&vmsync_devfd, &expected, fd)) {
 		close(fd);

@@ -133,7 +133,10 @@ const char *vmsync_kern_return_string(kern_return_t kr);
 /*
  * The process-wide descriptor for /dev/vmsync, opened on first use with
  * O_CLOEXEC, or -1 with errno ENODEV when the module is not loaded.  The
- * environment variable VMSYNC_DEVICE names another device node.
+ * environment variable VMSYNC_DEVICE names another device node, except in
+ * a set-user-ID or otherwise privileged program (secure_getenv()).  If the
+ * program closes the descriptor or dup2()s another file over it, the next
+ * call opens the device again (the other file is left alone).
  */
 int vmsync_fd(void);
 
