@@ -7,9 +7,9 @@
  * pages.  msync acts on the caller's own address space; vm_msync on another
  * one only through a handle made from the caller's own open of
  * /proc/PID/mem, whose access check is the kernel's ptrace check with
- * every LSM's.  Nothing does
- * more than the caller could already do with fsync() and friends on the
- * files mapped there, so the device node can be world-usable.
+ * every LSM's.  Nothing does more than the caller could already do with
+ * fsync() and friends on the files mapped there, so the device node can be
+ * world-usable.
  */
 
 #include <linux/bits.h>
