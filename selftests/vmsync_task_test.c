@@ -19,8 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/landlock.h>
 
 #include "kselftest_harness.h"
 #include "vmsync.h"
@@ -373,6 +377,59 @@ TEST_F_TIMEOUT(scope, handle_exactly_where_attach, 120)
 		tm_check_scope(_metadata, &self->t, scope,
 			       granted_by_scope[scope]);
 	}
+}
+
+/*
+ * Another LSM than Yama: a caller in a Landlock domain may not ptrace a
+ * process outside it, root or not, so it gets no handle either; a process
+ * inside its domain (its own child) it may attach to and get a handle to.
+ * The domain handles only execution, so opening /proc/PID/mem for reading
+ * is not what it refuses.
+ */
+static int landlocked_root_asks(pid_t outside)
+{
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE,
+	};
+	pid_t inside = -1;
+	vm_task_t t;
+	int ruleset, ret = 0;
+
+	/* Before: root may do both. */
+	if (tm_attach(outside) || vm_task_for_pid(outside, &t) != KERN_SUCCESS)
+		return 10;
+	vm_task_release(t);
+	ruleset = syscall(__NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(__NR_landlock_restrict_self, ruleset, 0))
+		return 11;
+	close(ruleset);
+
+	if (tm_attach(outside) != EPERM)
+		ret = 12;
+	else if (vm_task_for_pid(outside, &t) != KERN_PROTECTION_FAILURE ||
+		 errno != EPERM)
+		ret = 13;
+	inside = tm_spawn(0, true, false);
+	if (ret == 0 && inside <= 0)
+		ret = 14;
+	else if (ret == 0 && tm_attach(inside))
+		ret = 15;
+	else if (ret == 0 && vm_task_for_pid(inside, &t) != KERN_SUCCESS)
+		ret = 16;
+	else if (ret == 0)
+		vm_task_release(t);
+	tm_kill(inside);
+	return ret;
+}
+
+TEST(task_landlock_domain)
+{
+	pid_t outside = tm_spawn(NOBODY, true, false);
+
+	ASSERT_LT(0, outside);
+	EXPECT_EQ(0, in_child(landlocked_root_asks, outside));
+	tm_kill(outside);
 }
 
 int main(int argc, char **argv)
