@@ -185,7 +185,9 @@ int vmsync_vm_msync(int task, u64 address, u64 size, u32 flags,
 		    struct vmsync_counts *counts, int *error);
 
 /* vmsync_task.c */
-struct file *vmsync_task_for_pid(pid_t pid);
+void vmsync_task_init(void);
+bool vmsync_tasks_available(void);
+struct file *vmsync_task_from_mem(int mem_fd);
 struct mm_struct *vmsync_task_mm(int task);
 
 #endif /* _VMSYNC_H */

@@ -5,9 +5,11 @@
  *
  * MS_ASYNC really starts writeback and MS_INVALIDATE really drops cached
  * pages.  msync acts on the caller's own address space; vm_msync on another
- * one only through a handle whose access check is ptrace's.  Nothing does
- * more than the caller could already do with fsync() and friends on the
- * files mapped there, so the device node can be world-usable.
+ * one only through a handle made from the caller's own open of
+ * /proc/PID/mem, whose access check is the kernel's ptrace check with
+ * every LSM's.  Nothing does more than the caller could already do with
+ * fsync() and friends on the files mapped there, so the device node can be
+ * world-usable.
  */
 
 #include <linux/bits.h>
@@ -24,16 +26,15 @@
 
 #define VMSYNC_NAME		"vmsync"
 
+/* Always there; task handles are added when available. */
 #define VMSYNC_IOCTLS		(BIT_ULL(_IOC_NR(VMSYNC_IOC_API)) | \
 				 BIT_ULL(_IOC_NR(VMSYNC_IOC_MSYNC)) | \
 				 BIT_ULL(_IOC_NR(VMSYNC_IOC_VM_MSYNC)) | \
-				 BIT_ULL(_IOC_NR(VMSYNC_IOC_TASK_FOR_PID)) | \
 				 BIT_ULL(_IOC_NR(VMSYNC_IOC_STATS)))
 #define VMSYNC_FEATURES		(VMSYNC_FEATURE_MSYNC | \
 				 VMSYNC_FEATURE_ASYNC_STARTS_IO | \
 				 VMSYNC_FEATURE_INVALIDATE | \
 				 VMSYNC_FEATURE_VM_MSYNC | \
-				 VMSYNC_FEATURE_TASKS | \
 				 VMSYNC_FEATURE_STATS)
 
 static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
@@ -52,6 +53,10 @@ static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
 	api.version = VMSYNC_API_VERSION;
 	api.features = VMSYNC_FEATURES;
 	api.ioctls = VMSYNC_IOCTLS;
+	if (vmsync_tasks_available()) {
+		api.features |= VMSYNC_FEATURE_TASKS;
+		api.ioctls |= BIT_ULL(_IOC_NR(VMSYNC_IOC_TASK_FROM_MEM));
+	}
 	api.msync_flags = VMSYNC_MS_ALL;
 	api.vm_sync_flags = VMSYNC_VM_SYNC_ALL;
 
@@ -103,24 +108,25 @@ static int vmsync_ioctl_vm_msync(struct vmsync_vm_msync_args __user *uarg)
 	return 0;
 }
 
-/* A kern_return_t for why no handle was made. */
+/*
+ * A kern_return_t for why no handle was made.  Access was decided by the
+ * open of the mem file, so no answer here is a protection failure.
+ */
 static int vmsync_task_kern_return(int err)
 {
 	switch (err) {
-	case -EPERM:
-		return VMSYNC_KERN_PROTECTION_FAILURE;
+	case -EBADF:
+	case -EINVAL:
 	case -ESRCH:
 		return VMSYNC_KERN_INVALID_ARGUMENT;
-	case -EINTR:
-		return VMSYNC_KERN_ABORTED;
 	default:
 		return VMSYNC_KERN_RESOURCE_SHORTAGE;
 	}
 }
 
-static int vmsync_ioctl_task_for_pid(struct vmsync_task_args __user *uarg)
+static int vmsync_ioctl_task_from_mem(struct vmsync_task_mem_args __user *uarg)
 {
-	struct vmsync_task_args args;
+	struct vmsync_task_mem_args args;
 	struct file *file;
 	int fd, kr, error;
 
@@ -129,8 +135,10 @@ static int vmsync_ioctl_task_for_pid(struct vmsync_task_args __user *uarg)
 	if (args.flags || args.reserved0 ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
+	if (!vmsync_tasks_available())
+		return -EOPNOTSUPP;
 
-	file = vmsync_task_for_pid(args.pid);
+	file = vmsync_task_from_mem(args.mem_fd);
 	fd = IS_ERR(file) ? PTR_ERR(file) : get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		kr = vmsync_task_kern_return(fd);
@@ -175,10 +183,10 @@ static long vmsync_ioctl(struct file *file, unsigned int cmd,
 		return vmsync_ioctl_msync(argp);
 	case VMSYNC_IOC_VM_MSYNC:
 		return vmsync_ioctl_vm_msync(argp);
-	case VMSYNC_IOC_TASK_FOR_PID:
-		return vmsync_ioctl_task_for_pid(argp);
 	case VMSYNC_IOC_STATS:
 		return vmsync_ioctl_stats(argp);
+	case VMSYNC_IOC_TASK_FROM_MEM:
+		return vmsync_ioctl_task_from_mem(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -251,6 +259,8 @@ static int __init vmsync_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(vmsync_stat_attrs); i++)
 		vmsync_stats_attrs[i] = &vmsync_stat_attrs[i].attr.attr;
+	/* Without it the module still loads, without task handles. */
+	vmsync_task_init();
 
 	/* Unbound: synchronize requests of several objects fsync at once. */
 	vmsync_wq = alloc_workqueue(VMSYNC_NAME, WQ_UNBOUND, 0);

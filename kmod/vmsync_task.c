@@ -2,39 +2,89 @@
 /*
  * Task handles: Mach's task_for_pid() for vm_msync on another process.
  *
- * A handle is a close-on-exec file descriptor that pins (mmgrab) the
- * address space its process had when the handle was made.  The access check
- * is made once, then, under the process's exec_update_lock as mm_access()
- * does, so that it sees one address space with its matching credentials.
- * A vm_msync through the handle takes a user reference (mmget_not_zero):
- * once the process has exited or exec'd, its old address space has no users
- * left and the handle is invalid, as /proc/PID/mem is.
+ * vmsync makes no access decision of its own.  The caller proves its right
+ * to another process's address space by opening /proc/PID/mem: that open
+ * runs the kernel's own ptrace check, mm_access() with PTRACE_MODE_ATTACH,
+ * and with it every LSM (Yama, SELinux, AppArmor, Landlock, ...).  The
+ * caller hands the open file to VMSYNC_IOC_TASK_FROM_MEM, which takes the
+ * address space the file holds.
+ *
+ * A handle is a close-on-exec file descriptor that pins (mmgrab) that
+ * address space.  A vm_msync through the handle takes a user reference
+ * (mmget_not_zero): once the process has exited or exec'd, its old address
+ * space has no users left and the handle is invalid, as /proc/PID/mem is.
  */
 
 #include <linux/anon_inodes.h>
-#include <linux/capability.h>
-#include <linux/cred.h>
+#include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
-#include <linux/pid.h>
-#include <linux/rwsem.h>
-#include <linux/sched/coredump.h>
+#include <linux/mount.h>
+#include <linux/path.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "vmsync.h"
 
 /*
- * Yama's policy is not visible to modules, so vmsync applies the same
- * scale itself; the default matches Yama's restricted ptrace.
+ * The file operations of procfs mem files, learnt at init from a file the
+ * module opened itself; NULL when that failed, and then there are no task
+ * handles.  Nothing in user space can make a file with these operations
+ * except by opening a real /proc/PID/mem, so comparing f_op cannot be
+ * forged.
  */
-static unsigned int ptrace_scope = 1;
-module_param(ptrace_scope, uint, 0644);
-MODULE_PARM_DESC(ptrace_scope,
-		 "Handles to other processes, as Yama's ptrace_scope: 0 ptrace's credential rules, 1 (default) and only to descendants, 2 only with CAP_SYS_PTRACE, 3 never");
+static const struct file_operations *vmsync_proc_mem_fops;
+
+/**
+ * vmsync_task_init - learn what a procfs mem file looks like
+ *
+ * The procfs instance is the module's own, mounted here and gone before
+ * this returns: a path in the caller's mount namespace could name a file
+ * system the caller made up, a user namespace's own /proc mount included.
+ * The open of self/mem is of the loading process's own address space,
+ * which the ptrace check always allows.
+ */
+void vmsync_task_init(void)
+{
+	struct file_system_type *proc;
+	struct vfsmount *mnt;
+	struct file *mem;
+	int ret = 0;
+
+	proc = get_fs_type("proc");
+	if (!proc) {
+		ret = -ENODEV;
+		goto out;
+	}
+	mnt = kern_mount(proc);
+	if (IS_ERR(mnt)) {
+		ret = PTR_ERR(mnt);
+		goto out_put_fs;
+	}
+	mem = file_open_root_mnt(mnt, "self/mem", O_RDONLY, 0);
+	if (IS_ERR(mem)) {
+		ret = PTR_ERR(mem);
+		goto out_unmount;
+	}
+	vmsync_proc_mem_fops = mem->f_op;
+	fput(mem);
+out_unmount:
+	kern_unmount(mnt);
+out_put_fs:
+	/* put_filesystem() is not exported; it is this module_put(). */
+	module_put(proc->owner);
+out:
+	if (ret)
+		pr_warn("vmsync: no procfs mem file to compare with (%d): task handles are unavailable\n",
+			ret);
+}
+
+/* Are task handles available (did vmsync_task_init() succeed)? */
+bool vmsync_tasks_available(void)
+{
+	return vmsync_proc_mem_fops;
+}
 
 struct vmsync_task {
 	struct mm_struct *mm;	/* mmgrab()bed: pinned, not kept alive */
@@ -54,128 +104,64 @@ static const struct file_operations vmsync_task_fops = {
 	.release	= vmsync_task_release,
 };
 
-/* Is the caller an ancestor of task (Yama's relation for scope 1)? */
-static bool vmsync_is_ancestor(struct task_struct *task)
-{
-	struct task_struct *walker = task;
-	bool found = false;
-
-	rcu_read_lock();
-	while (walker->pid > 0) {
-		if (same_thread_group(walker, current)) {
-			found = true;
-			break;
-		}
-		walker = rcu_dereference(walker->real_parent);
-	}
-	rcu_read_unlock();
-	return found;
-}
-
-/*
- * ptrace attach's rule (PTRACE_MODE_ATTACH_REALCREDS), from exported
- * primitives since ptrace_may_access() is not exported: the caller's real
- * uid and gid equal the target's real, effective and saved ones, or the
- * caller has CAP_SYS_PTRACE over the target's user namespace; and the
- * target is dumpable, or the caller has CAP_SYS_PTRACE over the namespace
- * of its address space.  ptrace_scope narrows it further.
- */
-static bool vmsync_may_access(struct task_struct *task, struct mm_struct *mm)
-{
-	const struct cred *cred = current_cred(), *tcred;
-	unsigned int scope = READ_ONCE(ptrace_scope);
-	bool ids, cap;
-
-	if (same_thread_group(task, current))
-		return true;
-	if (scope >= 3)
-		return false;
-
-	rcu_read_lock();
-	tcred = __task_cred(task);
-	ids = uid_eq(cred->uid, tcred->euid) &&
-	      uid_eq(cred->uid, tcred->suid) &&
-	      uid_eq(cred->uid, tcred->uid) &&
-	      gid_eq(cred->gid, tcred->egid) &&
-	      gid_eq(cred->gid, tcred->sgid) &&
-	      gid_eq(cred->gid, tcred->gid);
-	/* Asked only when it decides: a capability used is audited. */
-	cap = (!ids || scope) && ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
-	rcu_read_unlock();
-
-	if (!ids && !cap)
-		return false;
-	if (get_dumpable(mm) != SUID_DUMP_USER &&
-	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
-		return false;
-	if (scope == 1)
-		return cap || vmsync_is_ancestor(task);
-	if (scope == 2)
-		return cap;
-	return true;
-}
-
 /**
- * vmsync_task_for_pid - make a handle to a process's address space
- * @pid: a process id in the caller's pid namespace
+ * vmsync_task_from_mem - make a handle from an open /proc/PID/mem
+ * @mem_fd: the caller's descriptor of a procfs mem file
+ *
+ * Only call when vmsync_tasks_available().
  *
  * Return: the handle's file, to be installed as a descriptor; ERR_PTR of
- * -ESRCH for no such process (or one without an address space), -EPERM
- * when refused, -EINTR or -ENOMEM.
+ * -EBADF when @mem_fd is not an open descriptor, -EINVAL when it is not a
+ * procfs mem file, -ESRCH when the file names no address space or one
+ * whose process has exited or exec'd since, or -ENOMEM.
  */
-struct file *vmsync_task_for_pid(pid_t pid)
+struct file *vmsync_task_from_mem(int mem_fd)
 {
-	struct task_struct *task = NULL;
-	struct mm_struct *mm;
-	struct file *file = NULL;
 	struct vmsync_task *t;
-	struct pid *p;
-	int ret;
+	struct mm_struct *mm;
+	struct file *mem, *file;
 
-	if (pid <= 0)
-		return ERR_PTR(-ESRCH);
-	p = find_get_pid(pid);
-	if (p) {
-		task = get_pid_task(p, PIDTYPE_TGID);
-		put_pid(p);
+	if (mem_fd < 0)
+		return ERR_PTR(-EBADF);
+	mem = fget(mem_fd);
+	if (!mem)
+		return ERR_PTR(-EBADF);
+	if (mem->f_op != vmsync_proc_mem_fops) {
+		file = ERR_PTR(-EINVAL);
+		goto out_mem;
 	}
-	if (!task)
-		return ERR_PTR(-ESRCH);
+	/*
+	 * mem_open() left the address space here, mmgrab()bed for as long as
+	 * the file is open, or NULL for a process that had none.  One with
+	 * no users left is dead: refuse now rather than make a handle that
+	 * can never work.
+	 */
+	mm = mem->private_data;
+	if (!mm || !mmget_not_zero(mm)) {
+		file = ERR_PTR(-ESRCH);
+		goto out_mem;
+	}
+	mmput(mm);
+
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t) {
-		ret = -ENOMEM;
-		goto out_task;
+		file = ERR_PTR(-ENOMEM);
+		goto out_mem;
 	}
+	mmgrab(mm);
+	t->mm = mm;
+	file = anon_inode_getfile("[vmsync-task]", &vmsync_task_fops, t,
+				  O_RDWR);
+	if (IS_ERR(file))
+		goto out_task;
+	fput(mem);
+	return file;
 
-	ret = down_read_killable(&task->signal->exec_update_lock);
-	if (ret)
-		goto out_task;
-	mm = get_task_mm(task);
-	if (!mm) {
-		ret = -ESRCH;
-	} else if (!vmsync_may_access(task, mm)) {
-		ret = -EPERM;
-	} else {
-		mmgrab(mm);
-		t->mm = mm;
-	}
-	up_read(&task->signal->exec_update_lock);
-	if (mm)
-		mmput(mm);
 out_task:
-	put_task_struct(task);
-	if (!ret) {
-		file = anon_inode_getfile("[vmsync-task]", &vmsync_task_fops,
-					  t, O_RDWR);
-		if (IS_ERR(file))
-			ret = PTR_ERR(file);
-	}
-	if (ret) {
-		if (t && t->mm)
-			mmdrop(t->mm);
-		kfree(t);
-		return ERR_PTR(ret);
-	}
+	mmdrop(mm);
+	kfree(t);
+out_mem:
+	fput(mem);
 	return file;
 }
 

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <signal.h>
+#include <stddef.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,8 +92,8 @@ TEST_F(dev, api_reports_version_and_features)
 	EXPECT_EQ((1ULL << _IOC_NR(VMSYNC_IOC_API)) |
 		  (1ULL << _IOC_NR(VMSYNC_IOC_MSYNC)) |
 		  (1ULL << _IOC_NR(VMSYNC_IOC_VM_MSYNC)) |
-		  (1ULL << _IOC_NR(VMSYNC_IOC_TASK_FOR_PID)) |
-		  (1ULL << _IOC_NR(VMSYNC_IOC_STATS)), api.ioctls);
+		  (1ULL << _IOC_NR(VMSYNC_IOC_STATS)) |
+		  (1ULL << _IOC_NR(VMSYNC_IOC_TASK_FROM_MEM)), api.ioctls);
 	EXPECT_EQ(VMSYNC_MS_ALL, api.msync_flags);
 	EXPECT_EQ(VMSYNC_VM_SYNC_ALL, api.vm_sync_flags);
 	/* Every byte was written: no poison, reserved fields zero. */
@@ -102,6 +104,195 @@ TEST_F(dev, api_reports_version_and_features)
 	memset(&api, VT_POISON, sizeof(api));
 	ASSERT_EQ(0, vmsync_get_api(&api));
 	EXPECT_EQ(VMSYNC_API_VERSION, api.version);
+	EXPECT_EQ(3, VMSYNC_API_VERSION);
+}
+
+/* A task_from_mem request for mem_fd with every out field poisoned. */
+static void task_mem_args(struct vmsync_task_mem_args *args, int mem_fd)
+{
+	memset(args, VT_POISON, sizeof(*args));
+	args->mem_fd = mem_fd;
+	args->flags = 0;
+	args->reserved0 = 0;
+	memset(args->reserved, 0, sizeof(args->reserved));
+}
+
+/* Version 3 retired VMSYNC_IOC_TASK_FOR_PID: its check was the module's. */
+TEST_F(dev, task_for_pid_retired)
+{
+	struct vmsync_task_args args;
+
+	memset(&args, 0, sizeof(args));
+	args.pid = getpid();
+	args.task = -7;
+	EXPECT_FAIL(ENOTTY, ioctl(self->fd, VMSYNC_IOC_TASK_FOR_PID, &args));
+	EXPECT_EQ(-7, args.task);
+}
+
+TEST_F(dev, task_from_mem_layout)
+{
+	EXPECT_EQ(40, sizeof(struct vmsync_task_mem_args));
+	EXPECT_EQ(0, offsetof(struct vmsync_task_mem_args, mem_fd));
+	EXPECT_EQ(4, offsetof(struct vmsync_task_mem_args, flags));
+	EXPECT_EQ(8, offsetof(struct vmsync_task_mem_args, task));
+	EXPECT_EQ(12, offsetof(struct vmsync_task_mem_args, kr));
+	EXPECT_EQ(16, offsetof(struct vmsync_task_mem_args, error));
+	EXPECT_EQ(20, offsetof(struct vmsync_task_mem_args, reserved0));
+	EXPECT_EQ(24, offsetof(struct vmsync_task_mem_args, reserved));
+	EXPECT_EQ(0x05, _IOC_NR(VMSYNC_IOC_TASK_FROM_MEM));
+}
+
+/* A handle from one's own /proc/self/mem: it outlives the mem file. */
+TEST_F(dev, task_from_mem_makes_handle)
+{
+	struct vmsync_vm_msync_args vm;
+	struct vmsync_task_mem_args args;
+	char link[64], path[64];
+	ssize_t n;
+	int mem;
+
+	mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, mem);
+	task_mem_args(&args, mem);
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	EXPECT_EQ(VMSYNC_KERN_SUCCESS, args.kr);
+	EXPECT_EQ(0, args.error);
+	EXPECT_EQ(mem, args.mem_fd);
+	EXPECT_EQ(0, args.flags);
+	EXPECT_EQ(0, args.reserved0);
+	EXPECT_EQ(0, args.reserved[0]);
+	EXPECT_EQ(0, args.reserved[1]);
+	ASSERT_LE(0, args.task);
+	EXPECT_NE(mem, args.task);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(args.task, F_GETFD) & FD_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", args.task);
+	n = readlink(path, link, sizeof(link) - 1);
+	ASSERT_LT(0, n);
+	link[n] = '\0';
+	EXPECT_STREQ("anon_inode:[vmsync-task]", link);
+	close(mem);
+
+	self->map[0] = 4;
+	memset(&vm, 0, sizeof(vm));
+	vm.task = args.task;
+	vm.flags = VMSYNC_VM_SYNC_SYNCHRONOUS;
+	vm.address = (uintptr_t)self->map;
+	vm.size = P;
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_VM_MSYNC, &vm));
+	EXPECT_EQ(VMSYNC_KERN_SUCCESS, vm.kr);
+	EXPECT_EQ(1, vm.pages_returned);
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	close(args.task);
+}
+
+/* Only a real procfs mem file will do; what was wrong is in kr and error. */
+TEST_F(dev, task_from_mem_not_a_mem_file)
+{
+	struct vmsync_task_mem_args args;
+	const char *const others[] = {
+		"/proc/self/maps", "/proc/self/environ", "/dev/null",
+		VMSYNC_DEVICE_PATH,
+	};
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(others); i++) {
+		fd = open(others[i], O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		task_mem_args(&args, fd);
+		ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+		EXPECT_EQ(VMSYNC_KERN_INVALID_ARGUMENT, args.kr);
+		EXPECT_EQ(EINVAL, args.error) TH_LOG("%s", others[i]);
+		EXPECT_EQ(-1, args.task);
+		close(fd);
+	}
+	/*
+	 * Its name is not enough: an O_PATH descriptor of the mem file was
+	 * never opened (no access check ran), and is no file to the module.
+	 */
+	fd = open("/proc/self/mem", O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	task_mem_args(&args, fd);
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	EXPECT_EQ(VMSYNC_KERN_INVALID_ARGUMENT, args.kr);
+	EXPECT_EQ(EBADF, args.error);
+	EXPECT_EQ(-1, args.task);
+	close(fd);
+	/* Not an open descriptor. */
+	task_mem_args(&args, -1);
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	EXPECT_EQ(VMSYNC_KERN_INVALID_ARGUMENT, args.kr);
+	EXPECT_EQ(EBADF, args.error);
+	EXPECT_EQ(-1, args.task);
+	task_mem_args(&args, 1000000);
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	EXPECT_EQ(EBADF, args.error);
+}
+
+/* The mem file of a process that has exec'd names a dead address space. */
+TEST_F(dev, task_from_mem_after_exec)
+{
+	struct vmsync_task_mem_args args;
+	int go[2], status, mem;
+	char path[64], x;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (read(go[0], &x, 1) != 1)
+			_exit(2);
+		execl("/bin/sh", "sh", "-c", "sleep 30", (char *)NULL);
+		_exit(3);
+	}
+	close(go[0]);
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, mem);
+	/* Let it exec, and wait until /proc says it has. */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	close(go[1]);
+	for (int i = 0; i < 500; i++) {
+		char exe[64], target[256];
+		ssize_t n;
+
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		n = readlink(exe, target, sizeof(target) - 1);
+		if (n > 0 && !memmem(target, (size_t)n, "abi_test", 8))
+			break;
+		usleep(10000);
+	}
+	task_mem_args(&args, mem);
+	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	EXPECT_EQ(VMSYNC_KERN_INVALID_ARGUMENT, args.kr);
+	EXPECT_EQ(ESRCH, args.error);
+	EXPECT_EQ(-1, args.task);
+	close(mem);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+TEST_F(dev, task_from_mem_rejects_bad_input)
+{
+	struct vmsync_task_mem_args args;
+	int mem;
+
+	mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, mem);
+	task_mem_args(&args, mem);
+	args.flags = 1;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	EXPECT_EQ((int32_t)0xA5A5A5A5, args.task);
+	task_mem_args(&args, mem);
+	args.reserved0 = 1;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	task_mem_args(&args, mem);
+	args.reserved[1] = 1ULL << 63;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, &args));
+	EXPECT_EQ((int32_t)0xA5A5A5A5, args.kr);
+	EXPECT_FAIL(EFAULT, ioctl(self->fd, VMSYNC_IOC_TASK_FROM_MEM, NULL));
+	close(mem);
 }
 
 TEST_F(dev, api_rejects_bad_input)
@@ -305,6 +496,74 @@ TEST_F(dev, library_opens_once_cloexec)
 	EXPECT_EQ(FD_CLOEXEC, fcntl((int)first, F_GETFD) & FD_CLOEXEC);
 }
 
+/*
+ * The program dup2()s another file over the library's descriptor: the
+ * library notices and opens the device again, and leaves the file alone.
+ */
+TEST_F(dev, library_reopens_after_dup2)
+{
+	struct stat st;
+	int lib, null;
+
+	lib = vmsync_fd();
+	ASSERT_LE(0, lib);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, null);
+	ASSERT_EQ(lib, dup2(null, lib));
+	close(null);
+
+	self->map[0] = 5;
+	ASSERT_OK(vmsync_msync(self->map, P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_NE(lib, vmsync_fd());
+	/* What the program put there is still there. */
+	ASSERT_EQ(0, fstat(lib, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(makedev(1, 3), st.st_rdev);
+	close(lib);
+	/* Closed: opened again too. */
+	lib = vmsync_fd();
+	ASSERT_LE(0, lib);
+	close(lib);
+	self->map[0] = 6;
+	ASSERT_OK(vmsync_msync(self->map, P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+}
+
+/* Run path (a copy of this program) as nobody: the "api" helper's status. */
+static int nobody_runs_api_helper(const char *path)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		if (vt_become(65534) ||
+		    setenv("VMSYNC_DEVICE", "/nonexistent", 1))
+			_exit(100);
+		execl(path, path, VT_HELPER_ARG, "api", (char *)NULL);
+		_exit(101);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * VMSYNC_DEVICE is the invoker's to set, except for a set-user-ID program:
+ * its library ignores it (secure_getenv()) and opens /dev/vmsync.
+ */
+TEST(library_device_env_not_for_setuid)
+{
+	char path[4096];
+
+	ASSERT_OK(vt_setuid_copy(path, sizeof(path), false));
+	EXPECT_EQ(ENODEV, nobody_runs_api_helper(path));
+	ASSERT_OK(chmod(path, 04755));
+	EXPECT_EQ(0, nobody_runs_api_helper(path));
+	unlink(path);
+}
+
 /* Unload the module: the library says ENODEV and how to fix it. */
 TEST(library_without_module)
 {
@@ -336,4 +595,8 @@ TEST(library_without_module)
 	EXPECT_EQ(0, vmsync_msync(NULL, 0, MS_SYNC));
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	vt_helper(argc, argv);
+	return test_harness_run(argc, argv);
+}

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 
+#include "vmsync.h"
 #include "vmsync_test_util.h"
 
 size_t vt_page;
@@ -475,4 +477,67 @@ double vt_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int vt_become(uid_t uid)
+{
+	if (getuid() == uid && geteuid() == uid)
+		return 0;
+	return setgroups(0, NULL) || setgid(uid) || setuid(uid) ? -1 : 0;
+}
+
+int vt_setuid_copy(char *path, size_t len, bool setuid_bit)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out;
+
+	if ((size_t)snprintf(path, len, "%s/vmsync-helper-%d", vt_test_dir(),
+			     getpid()) >= len)
+		return -1;
+	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	unlink(path);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			n = -1;
+	close(in);
+	/* chmod after chown: chown clears the set-user-ID bit. */
+	if (n < 0 || close(out) || chown(path, 0, 0) ||
+	    chmod(path, setuid_bit ? 04755 : 0755)) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The helper modes, for tests that need a process of their own making
+ * (exec'd, set-user-ID): "pause FD" says 'r' on FD and waits to be killed;
+ * "api" exits with 0 if vmsync_get_api() works, else with its errno.
+ */
+void vt_helper(int argc, char **argv)
+{
+	struct vmsync_api api;
+
+	if (argc < 3 || strcmp(argv[1], VT_HELPER_ARG))
+		return;
+	if (!strcmp(argv[2], "pause") && argc == 4) {
+		int fd = atoi(argv[3]);
+
+		if (write(fd, "r", 1) != 1)
+			_exit(2);
+		close(fd);
+		for (;;)
+			pause();
+	}
+	if (!strcmp(argv[2], "api") && argc == 3)
+		_exit(vmsync_get_api(&api) ? errno : 0);
+	_exit(127);
 }

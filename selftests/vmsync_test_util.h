@@ -83,6 +83,23 @@ int vt_dm_create(const char *name, const char *table, char *devpath,
 int vt_dm_reload(const char *name, const char *table);
 int vt_dm_remove(const char *name);
 
+/* Set real, effective and saved uid and gid to uid, no groups: 0 or -1. */
+int vt_become(uid_t uid);
+
+/*
+ * Copy this program to <test dir>/vmsync-helper-<pid>, owned by root,
+ * mode 0755, or 04755 (set-user-ID root) when setuid_bit; the name goes to
+ * path.  0 or -1.  Run it as  path VT_HELPER_ARG MODE ARGS  (vt_helper()).
+ */
+int vt_setuid_copy(char *path, size_t len, bool setuid_bit);
+
+/*
+ * Test programs that use vt_setuid_copy() call this first in main(): it
+ * returns when argv does not ask for a helper mode and never otherwise.
+ */
+#define VT_HELPER_ARG	"--vmsync-helper"
+void vt_helper(int argc, char **argv);
+
 /* Seconds on the monotonic clock. */
 double vt_now(void);
 

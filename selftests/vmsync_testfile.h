@@ -34,7 +34,7 @@ static bool map_is(const unsigned char *map, size_t page, unsigned int gen)
 }
 
 /* Poll the disk until page holds generation gen; false after ~20 s. */
-static bool disk_becomes(int disk, int fd, size_t page, unsigned int gen)
+static inline bool disk_becomes(int disk, int fd, size_t page, unsigned int gen)
 {
 	double deadline = vt_now() + 20;
 
@@ -109,7 +109,7 @@ static bool page_untouched(struct testfile *f, size_t page)
 }
 
 /* Page 'page' reached the disk with generation gen and is clean. */
-static bool page_written(struct testfile *f, size_t page, unsigned int gen)
+static inline bool page_written(struct testfile *f, size_t page, unsigned int gen)
 {
 	return !vt_page_dirty(f->map + page * P) &&
 	       vt_disk_page_is(f->disk, f->fd, page, vt_fill(page, gen));

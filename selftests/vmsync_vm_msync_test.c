@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vm_msync(): Mach semantics (SPEC section 3), the pager protocol (section
- * 5), task handles (section 4) and observability (section 7), checked on
- * the block device, in page flags, in residency and in the trace.
+ * 5) and observability (section 7), checked on the block device, in page
+ * flags, in residency and in the trace.  Task handles (section 4) are
+ * vmsync_task_test's.
  *
  * Run as root on a file system on a real block device (ext4 in the test
  * VM, with its default mount options), $VMSYNC_TEST_DIR naming a directory
@@ -12,14 +13,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,7 +34,6 @@
 #define SELF		vm_task_self()
 
 #define DELAY_HOOK	"/sys/kernel/debug/vmsync/test_sync_delay_ms"
-#define PTRACE_SCOPE	"/sys/module/vmsync/parameters/ptrace_scope"
 
 /* The kern_return_t, and errno with it when it is not KERN_SUCCESS. */
 #define EXPECT_KR(kr, err, call) do {				\
@@ -725,331 +723,6 @@ TEST_F(vm, tracepoints_and_counters)
 	/* Declared for pagers that serve faults; files have none. */
 	EXPECT_EQ(0, access("/sys/kernel/tracing/events/vmsync/vmsync_data_request/format",
 			    R_OK));
-}
-
-/* --- tasks ----------------------------------------------------------- */
-
-/* A child with its own shared mapping of the file, at its own address. */
-struct child {
-	pid_t pid;
-	int go;			/* write end: tell it to go on */
-	int back;		/* read end: what it reports */
-	vm_address_t addr;
-};
-
-static int child_start(struct child *c, int fd, void (*then)(unsigned char *))
-{
-	int to[2], from[2];
-
-	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
-		return -1;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -1;
-	if (c->pid == 0) {
-		unsigned char *m = mmap(NULL, NPAGES * P,
-					PROT_READ | PROT_WRITE, MAP_SHARED,
-					fd, 0);
-		char x;
-
-		if (m == MAP_FAILED)
-			_exit(2);
-		dirty(m, 0, 1);
-		(void)map_is(m, 1, 0);
-		if (write(from[1], &m, sizeof(m)) != sizeof(m) ||
-		    read(to[0], &x, 1) != 1)
-			_exit(2);
-		then(m);
-		_exit(3);
-	}
-	close(to[0]);
-	close(from[1]);
-	c->go = to[1];
-	c->back = from[0];
-	return read(c->back, &c->addr, sizeof(c->addr)) == sizeof(c->addr) ?
-	       0 : -1;
-}
-
-static int child_finish(struct child *c)
-{
-	int status;
-
-	if (write(c->go, "g", 1) != 1 || waitpid(c->pid, &status, 0) != c->pid)
-		return -1;
-	close(c->go);
-	close(c->back);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static void check_page1_reread(unsigned char *m)
-{
-	_exit(map_is(m, 1, 2) ? 0 : 1);
-}
-
-static void just_exit(unsigned char *m)
-{
-	_exit(0);
-}
-
-static void exec_sleep(unsigned char *m)
-{
-	execl("/bin/sh", "sh", "-c", "sleep 30", (char *)NULL);
-	_exit(4);
-}
-
-/* A parent syncs and invalidates its child's shared file mapping. */
-TEST_F(vm, task_child_sync_and_invalidate)
-{
-	unsigned char *page = malloc(P);
-	struct child c;
-	vm_task_t t;
-
-	ASSERT_NE(NULL, page);
-	ASSERT_OK(child_start(&c, self->f.fd, check_page1_reread));
-	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(c.pid, &t));
-	ASSERT_LE(0, t);
-	EXPECT_EQ(FD_CLOEXEC, fcntl(t, F_GETFD) & FD_CLOEXEC);
-
-	/* The child's dirty page 0 reaches the disk. */
-	EXPECT_EQ(KERN_SUCCESS, vm_msync(t, c.addr, 2 * P, SYNC));
-	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
-				    vt_fill(0, 1)));
-	/* Its stale page 1 is dropped: it reads the disk's new bytes. */
-	memset(page, vt_fill(1, 2), P);
-	ASSERT_OK(vt_disk_write_page(self->f.disk, self->f.fd, 1, page));
-	EXPECT_EQ(KERN_SUCCESS, vm_msync(t, c.addr, 2 * P, SYNC | INVAL));
-	EXPECT_EQ(0, child_finish(&c)) TH_LOG("the child saw stale data");
-
-	EXPECT_EQ(KERN_SUCCESS, vm_task_release(t));
-	EXPECT_KR(KERN_INVALID_TASK, EBADF, vm_task_release(t));
-	/* A descriptor that is not a handle is not closed. */
-	EXPECT_KR(KERN_INVALID_TASK, EBADF, vm_task_release(self->f.fd));
-	EXPECT_LE(0, fcntl(self->f.fd, F_GETFD));
-	EXPECT_EQ(KERN_SUCCESS, vm_task_release(vm_task_self()));
-	free(page);
-}
-
-/* Once the process has exited, its handle is invalid: zombie or reaped. */
-TEST_F(vm, task_exited_invalid)
-{
-	char path[64], state[256];
-	struct child c;
-	double deadline;
-	vm_task_t t;
-	int status;
-
-	ASSERT_OK(child_start(&c, self->f.fd, just_exit));
-	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(c.pid, &t));
-	ASSERT_EQ(1, write(c.go, "g", 1));
-	snprintf(path, sizeof(path), "/proc/%d/stat", c.pid);
-	deadline = vt_now() + 20;
-	while (!vt_read_file(path, state, sizeof(state)) &&
-	       !strstr(state, ") Z ") && vt_now() < deadline)
-		usleep(10000);
-	ASSERT_NE(NULL, strstr(state, ") Z ")) TH_LOG("not a zombie: %s", state);
-	EXPECT_KR(KERN_INVALID_TASK, ESRCH, vm_msync(t, c.addr, P, SYNC));
-	ASSERT_EQ(c.pid, waitpid(c.pid, &status, 0));
-	EXPECT_KR(KERN_INVALID_TASK, ESRCH, vm_msync(t, c.addr, P, SYNC));
-	/* Nothing was synced through it. */
-	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
-				    vt_fill(0, 0)));
-	vm_task_release(t);
-	close(c.go);
-	close(c.back);
-}
-
-/* After execve the handle names an address space that is gone. */
-TEST_F(vm, task_exec_invalid)
-{
-	struct child c;
-	vm_task_t t;
-	char x;
-	int status;
-
-	ASSERT_OK(child_start(&c, self->f.fd, exec_sleep));
-	ASSERT_EQ(KERN_SUCCESS, vm_task_for_pid(c.pid, &t));
-	EXPECT_EQ(KERN_SUCCESS, vm_msync(t, c.addr, P, 0));
-	ASSERT_EQ(1, write(c.go, "g", 1));
-	/* The close-on-exec pipe reads EOF once the exec is done. */
-	ASSERT_EQ(0, read(c.back, &x, 1));
-	EXPECT_KR(KERN_INVALID_TASK, ESRCH, vm_msync(t, c.addr, P, SYNC));
-	EXPECT_TRUE(vt_disk_page_is(self->f.disk, self->f.fd, 0,
-				    vt_fill(0, 0)));
-	kill(c.pid, SIGKILL);
-	waitpid(c.pid, &status, 0);
-	vm_task_release(t);
-	close(c.go);
-	close(c.back);
-}
-
-/*
- * Switch to uid and gid 65534.  Changing credentials leaves the process
- * not dumpable, as exec of a setuid program would; tests say what they
- * want.
- */
-static int become_nobody(void)
-{
-	if (getuid() == 65534)
-		return 0;
-	return setgroups(0, NULL) || setgid(65534) || setuid(65534) ? -1 : 0;
-}
-
-/* Run fn in a child; its exit status. */
-static int in_child(int (*fn)(pid_t), pid_t arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* 0 when a nobody process is refused a handle to root's pid, with EPERM. */
-static int nobody_asks_for(pid_t pid)
-{
-	vm_task_t t = 123;
-
-	if (become_nobody())
-		return 10;
-	if (vm_task_for_pid(pid, &t) != KERN_PROTECTION_FAILURE)
-		return 11;
-	if (errno != EPERM || t != -1)
-		return 12;
-	/* Its own address space is always fine. */
-	if (vm_task_for_pid(getpid(), &t) != KERN_SUCCESS)
-		return 13;
-	return vm_msync(t, 0, 0, SYNC) == KERN_SUCCESS ? 0 : 14;
-}
-
-TEST_F(vm, task_refused_unprivileged)
-{
-	dirty(self->f.map, 0, 1);
-	EXPECT_EQ(0, in_child(nobody_asks_for, getpid()));
-	EXPECT_EQ(0, in_child(nobody_asks_for, 1));
-	/* Nothing touched. */
-	EXPECT_UNTOUCHED(0);
-}
-
-/* A nobody process that waits to be killed; dumpable or not. */
-static pid_t nobody_target(bool dumpable)
-{
-	int ready[2];
-	pid_t pid;
-	char x;
-
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		if (become_nobody() || prctl(PR_SET_DUMPABLE, dumpable) ||
-		    write(ready[1], "r", 1) != 1)
-			_exit(2);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &x, 1) != 1)
-		pid = -1;
-	close(ready[0]);
-	return pid;
-}
-
-static void target_finish(pid_t pid)
-{
-	int status;
-
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-}
-
-/* As nobody, ask for a handle to target; exit with the kern_return_t. */
-static int nobody_asks(pid_t target)
-{
-	vm_task_t t;
-	int kr;
-
-	if (become_nobody())
-		return 100;
-	kr = vm_task_for_pid(target, &t);
-	if (kr == KERN_SUCCESS)
-		vm_task_release(t);
-	return kr;
-}
-
-/* As nobody, ask for a handle to one's own (nobody) child. */
-static int nobody_asks_own_child(pid_t dumpable)
-{
-	pid_t child;
-	int kr;
-
-	if (become_nobody())
-		return 100;
-	child = nobody_target(dumpable);
-	if (child < 0)
-		return 101;
-	kr = nobody_asks(child);
-	target_finish(child);
-	return kr;
-}
-
-static int root_asks(pid_t target)
-{
-	vm_task_t t;
-	int kr = vm_task_for_pid(target, &t);
-
-	if (kr == KERN_SUCCESS)
-		vm_task_release(t);
-	return kr;
-}
-
-/* ptrace_scope and dumpability, between processes of the same uid. */
-TEST_F(vm, task_scope_and_dumpable)
-{
-	pid_t sibling, closed;
-	char scope[8];
-
-	ASSERT_OK(vt_read_file(PTRACE_SCOPE, scope, sizeof(scope)));
-	EXPECT_STREQ("1", scope);
-	sibling = nobody_target(true);
-	ASSERT_LT(0, sibling);
-	closed = nobody_target(false);
-	ASSERT_LT(0, closed);
-
-	/* Scope 1 (default): one's own child yes, a sibling no. */
-	EXPECT_EQ(KERN_SUCCESS, in_child(nobody_asks_own_child, true));
-	EXPECT_EQ(KERN_PROTECTION_FAILURE, in_child(nobody_asks, sibling));
-	/* Scope 0: ptrace's credential rule alone. */
-	ASSERT_OK(vt_write_file(PTRACE_SCOPE, "0"));
-	EXPECT_EQ(KERN_SUCCESS, in_child(nobody_asks, sibling));
-	/* Not dumpable: refused without CAP_SYS_PTRACE, child or not. */
-	EXPECT_EQ(KERN_PROTECTION_FAILURE, in_child(nobody_asks, closed));
-	EXPECT_EQ(KERN_PROTECTION_FAILURE,
-		  in_child(nobody_asks_own_child, false));
-	EXPECT_EQ(KERN_SUCCESS, root_asks(closed));
-	/* Scope 2: CAP_SYS_PTRACE only; scope 3: nobody at all. */
-	ASSERT_OK(vt_write_file(PTRACE_SCOPE, "2"));
-	EXPECT_EQ(KERN_PROTECTION_FAILURE, in_child(nobody_asks_own_child, true));
-	EXPECT_EQ(KERN_SUCCESS, root_asks(sibling));
-	ASSERT_OK(vt_write_file(PTRACE_SCOPE, "3"));
-	EXPECT_EQ(KERN_PROTECTION_FAILURE, root_asks(sibling));
-	ASSERT_OK(vt_write_file(PTRACE_SCOPE, scope));
-	target_finish(sibling);
-	target_finish(closed);
-}
-
-TEST(task_no_such_process)
-{
-	vm_task_t t = 5;
-
-	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(0, &t));
-	EXPECT_EQ(-1, t);
-	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(-1, &t));
-	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(4000000, &t));
-	/* A kernel thread has no address space to sync. */
-	EXPECT_KR(KERN_INVALID_ARGUMENT, ESRCH, vm_task_for_pid(2, &t));
 }
 
 TEST_HARNESS_MAIN

@@ -2,6 +2,11 @@
 /*
  * libvmsync: wrappers around the /dev/vmsync ioctls.
  */
+
+/* secure_getenv() is a GNU extension; the rest is C11 and POSIX. */
+#define _GNU_SOURCE
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,25 +16,46 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmsync.h"
 
 #define VMSYNC_EXPORT __attribute__((visibility("default")))
 
-/* Open once per process; -1 until then.  Not cached on failure. */
+/*
+ * Open once per process; -1 until then.  Not cached on failure.  The
+ * device number it was opened as is kept to recognise it later.
+ */
 static atomic_int vmsync_devfd = -1;
+static atomic_ullong vmsync_devrdev;
+
+/*
+ * Is fd still the descriptor the library opened?  The program may have
+ * closed it, or dup2()ed something else over it: a descriptor that is not
+ * the device must not be handed ioctls, and is not the library's to close.
+ */
+static int vmsync_fd_is_device(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	       (unsigned long long)st.st_rdev == atomic_load(&vmsync_devrdev);
+}
 
 VMSYNC_EXPORT int vmsync_fd(void)
 {
-	const char *path = getenv("VMSYNC_DEVICE");
+	/* Not for a set-user-ID caller: its environment is its invoker's. */
+	const char *path = secure_getenv("VMSYNC_DEVICE");
 	int fd = atomic_load_explicit(&vmsync_devfd, memory_order_acquire);
-	int expected = -1;
+	struct stat st;
+	int expected;
 
-	if (fd >= 0)
+	if (fd >= 0 && vmsync_fd_is_device(fd))
 		return fd;
 	if (!path || !*path)
 		path = VMSYNC_DEVICE_PATH;
+	expected = fd;
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		/* No node, or a node without a driver: the module is not loaded. */
@@ -37,6 +63,12 @@ VMSYNC_EXPORT int vmsync_fd(void)
 			errno = ENODEV;
 		return -1;
 	}
+	if (fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	atomic_store(&vmsync_devrdev, (unsigned long long)st.st_rdev);
 	/* Another thread may have won the race: keep its descriptor. */
 	if (!atomic_compare_exchange_strong(&vmsync_devfd, &expected, fd)) {
 		close(fd);
@@ -173,20 +205,123 @@ VMSYNC_EXPORT kern_return_t vm_msync(vm_task_t target_task,
 	return vmsync_vm_msync(target_task, address, size, sync_flags, NULL);
 }
 
-VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
+/* A kern_return_t, and errno, for a failed open of a mem file. */
+static kern_return_t vmsync_mem_open_error(void)
 {
-	struct vmsync_task_args args = { .pid = pid };
-	int fd = vmsync_fd();
-
-	*task = -1;
-	if (fd < 0 || ioctl(fd, VMSYNC_IOC_TASK_FOR_PID, &args))
+	switch (errno) {
+	case EACCES:
+	case EPERM:
+		errno = EPERM;
+		return KERN_PROTECTION_FAILURE;
+	case ENOENT:
+	case ESRCH:
+		errno = ESRCH;
+		return KERN_INVALID_ARGUMENT;
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+		return KERN_RESOURCE_SHORTAGE;
+	case EINTR:
+		return KERN_ABORTED;
+	default:
 		return KERN_FAILURE;
+	}
+}
+
+/*
+ * A handle from the mem file at path.  Opening it is the access check:
+ * the kernel's own, ptrace attach's, with every LSM's; the module only
+ * takes the address space the open file holds.
+ */
+static kern_return_t vmsync_task_from_mem(int dev, const char *path,
+					  vm_task_t *task)
+{
+	struct vmsync_task_mem_args args = { 0 };
+	int ret, saved;
+
+	args.mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (args.mem_fd < 0)
+		return vmsync_mem_open_error();
+	ret = ioctl(dev, VMSYNC_IOC_TASK_FROM_MEM, &args);
+	saved = errno;
+	close(args.mem_fd);
+	if (ret) {
+		errno = saved;
+		return KERN_FAILURE;
+	}
 	if (args.kr != KERN_SUCCESS) {
 		errno = args.error;
 		return args.kr;
 	}
 	*task = args.task;
 	return KERN_SUCCESS;
+}
+
+/*
+ * A process whose main thread has exited while others live has no address
+ * space behind /proc/PID/mem; any live thread's mem file names it.
+ */
+static kern_return_t vmsync_task_from_threads(int dev, pid_t pid,
+					      vm_task_t *task)
+{
+	kern_return_t kr = KERN_INVALID_ARGUMENT;
+	struct dirent *d;
+	char path[64];
+	int saved;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir) {
+		errno = ESRCH;
+		return KERN_INVALID_ARGUMENT;
+	}
+	/* What an empty list says, since readdir() leaves errno at its end. */
+	errno = ESRCH;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/mem",
+			 (int)pid, d->d_name);
+		kr = vmsync_task_from_mem(dev, path, task);
+		/* A thread that has exited meanwhile: try the next one. */
+		if (kr != KERN_INVALID_ARGUMENT || errno != ESRCH)
+			break;
+	}
+	saved = errno;
+	closedir(dir);
+	errno = saved;
+	return kr;
+}
+
+VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
+{
+	kern_return_t kr;
+	char path[64];
+	int dev;
+
+	*task = -1;
+	if (pid <= 0) {
+		errno = ESRCH;
+		return KERN_INVALID_ARGUMENT;
+	}
+	dev = vmsync_fd();
+	if (dev < 0)
+		return KERN_FAILURE;
+	/*
+	 * One's own address space needs no check, and gets none from the
+	 * kernel either; but a process that is not dumpable (it changed its
+	 * credentials) may not open its own /proc/PID/mem.
+	 */
+	if (pid == getpid()) {
+		*task = VMSYNC_TASK_SELF;
+		return KERN_SUCCESS;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	kr = vmsync_task_from_mem(dev, path, task);
+	if (kr == KERN_INVALID_ARGUMENT && errno == ESRCH)
+		kr = vmsync_task_from_threads(dev, pid, task);
+	return kr;
 }
 
 /* Is fd a task handle?  Never close a descriptor that is something else. */

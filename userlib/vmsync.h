@@ -112,11 +112,15 @@ vm_task_t vm_task_self(void);
 
 /*
  * A handle to process pid's address space (Mach's task_for_pid()), in
- * *task.  The access check is ptrace attach's, made once, now; the handle
- * names the address space the process has now, and stops working
- * (KERN_INVALID_TASK) once it exits or execs.  Refused:
- * KERN_PROTECTION_FAILURE, errno EPERM; no such process:
- * KERN_INVALID_ARGUMENT, errno ESRCH.
+ * *task.  The access check is the kernel's own, made once, now, by opening
+ * /proc/PID/mem (or a live thread's /proc/PID/task/TID/mem when the main
+ * thread has exited): ptrace attach's, with every LSM's (Yama's
+ * ptrace_scope, SELinux, AppArmor, ...).  The handle names the address
+ * space the process has now, and stops working (KERN_INVALID_TASK) once it
+ * exits or execs.  For the caller's own pid it is vm_task_self().
+ * Refused: KERN_PROTECTION_FAILURE, errno EPERM; no such process (or no
+ * /proc): KERN_INVALID_ARGUMENT, errno ESRCH; a module without task
+ * handles: KERN_FAILURE, errno EOPNOTSUPP (ENOTTY before version 3).
  */
 kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task);
 
@@ -129,7 +133,10 @@ const char *vmsync_kern_return_string(kern_return_t kr);
 /*
  * The process-wide descriptor for /dev/vmsync, opened on first use with
  * O_CLOEXEC, or -1 with errno ENODEV when the module is not loaded.  The
- * environment variable VMSYNC_DEVICE names another device node.
+ * environment variable VMSYNC_DEVICE names another device node, except in
+ * a set-user-ID or otherwise privileged program (secure_getenv()).  If the
+ * program closes the descriptor or dup2()s another file over it, the next
+ * call opens the device again (the other file is left alone).
  */
 int vmsync_fd(void);
 

@@ -23,7 +23,7 @@
 /* Value of vmsync_api.api: the only interface this header describes. */
 #define VMSYNC_API		0xB5A1
 /* ABI revision: grows when ioctls, flags or features are added. */
-#define VMSYNC_API_VERSION	2
+#define VMSYNC_API_VERSION	3
 
 /*
  * msync flags.  The values are those of Linux's <sys/mman.h> on most
@@ -57,7 +57,7 @@
 
 /*
  * The task handle naming the caller's own address space.  Any other handle
- * is a file descriptor returned by VMSYNC_IOC_TASK_FOR_PID.
+ * is a file descriptor returned by VMSYNC_IOC_TASK_FROM_MEM.
  */
 #define VMSYNC_TASK_SELF	(-10000)
 
@@ -66,7 +66,7 @@
 #define VMSYNC_FEATURE_ASYNC_STARTS_IO	_BITULL(1) /* MS_ASYNC starts I/O */
 #define VMSYNC_FEATURE_INVALIDATE	_BITULL(2) /* MS_INVALIDATE drops pages */
 #define VMSYNC_FEATURE_VM_MSYNC		_BITULL(3) /* VMSYNC_IOC_VM_MSYNC */
-#define VMSYNC_FEATURE_TASKS		_BITULL(4) /* VMSYNC_IOC_TASK_FOR_PID */
+#define VMSYNC_FEATURE_TASKS		_BITULL(4) /* VMSYNC_IOC_TASK_FROM_MEM */
 #define VMSYNC_FEATURE_STATS		_BITULL(5) /* VMSYNC_IOC_STATS */
 
 /**
@@ -142,8 +142,8 @@ struct vmsync_vm_msync_args {
 };
 
 /**
- * struct vmsync_task_args - VMSYNC_IOC_TASK_FOR_PID: a handle to another
- * process's address space (Mach task_for_pid())
+ * struct vmsync_task_args - VMSYNC_IOC_TASK_FOR_PID, versions 1 and 2 only:
+ * a handle to another process's address space (Mach task_for_pid())
  * @pid:		in: process id, in the caller's pid namespace
  * @flags:		in: must be zero
  * @task:		out: the handle, a close-on-exec file descriptor, or -1
@@ -152,11 +152,49 @@ struct vmsync_vm_msync_args {
  * @reserved0:		must be zero
  * @reserved:		must be zero
  *
- * The access check is made once, here; the handle pins the address space
- * the process had then.  Close the descriptor to release it.
+ * Retired in version 3: the module's own access check did not ask the
+ * LSMs.  The ioctl now fails with ENOTTY; use VMSYNC_IOC_TASK_FROM_MEM.
  */
 struct vmsync_task_args {
 	__s32 pid;
+	__u32 flags;
+	__s32 task;
+	__s32 kr;
+	__s32 error;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct vmsync_task_mem_args - VMSYNC_IOC_TASK_FROM_MEM: a handle to
+ * another process's address space (Mach task_for_pid()), from an open
+ * /proc/PID/mem (version >= 3)
+ * @mem_fd:		in: a descriptor of /proc/PID/mem or
+ *			/proc/PID/task/TID/mem, opened by the caller
+ * @flags:		in: must be zero
+ * @task:		out: the handle, a close-on-exec file descriptor, or -1
+ * @kr:			out: the kern_return_t
+ * @error:		out: errno for a failure, or 0
+ * @reserved0:		must be zero
+ * @reserved:		must be zero
+ *
+ * The access check is the open of the mem file: the kernel's own ptrace
+ * attach check, with every LSM's say.  The module makes none of its own.
+ * The handle pins the address space the file names; it keeps working
+ * after @mem_fd is closed, until the process exits or execs.  Close the
+ * handle to release it.
+ *
+ * @kr is KERN_INVALID_ARGUMENT with @error EBADF when @mem_fd is not an
+ * open descriptor, EINVAL when it is not a procfs mem file, ESRCH when the
+ * file names no address space or one whose process has exited or exec'd;
+ * KERN_RESOURCE_SHORTAGE with ENOMEM, EMFILE or ENFILE.  The ioctl fails
+ * (-1 and errno) with EINVAL for a flag or reserved field that is not
+ * zero, EFAULT for a bad pointer, and EOPNOTSUPP when the module could
+ * not learn at load time what a procfs mem file is (it says so in the
+ * kernel log; VMSYNC_FEATURE_TASKS is then not reported).
+ */
+struct vmsync_task_mem_args {
+	__s32 mem_fd;
 	__u32 flags;
 	__s32 task;
 	__s32 kr;
@@ -196,8 +234,11 @@ struct vmsync_stats {
 				      struct vmsync_msync_args)
 #define VMSYNC_IOC_VM_MSYNC	_IOWR(VMSYNC_IOC_MAGIC, 0x02, \
 				      struct vmsync_vm_msync_args)
+/* Retired in version 3: fails with ENOTTY. */
 #define VMSYNC_IOC_TASK_FOR_PID	_IOWR(VMSYNC_IOC_MAGIC, 0x03, \
 				      struct vmsync_task_args)
 #define VMSYNC_IOC_STATS	_IOR(VMSYNC_IOC_MAGIC, 0x04, struct vmsync_stats)
+#define VMSYNC_IOC_TASK_FROM_MEM _IOWR(VMSYNC_IOC_MAGIC, 0x05, \
+				       struct vmsync_task_mem_args)
 
 #endif /* _UAPI_LINUX_VMSYNC_H */
