@@ -432,6 +432,8 @@ static int vmsync_kern_return(int err)
 	case -EBUSY:
 	case -EOPNOTSUPP:
 		return VMSYNC_KERN_FAILURE;
+	case -EPERM:
+		return VMSYNC_KERN_PROTECTION_FAILURE;
 	default:
 		/* The pager could not write the data back. */
 		return VMSYNC_KERN_MEMORY_ERROR;
