@@ -5,13 +5,14 @@
  * file reads its previous contents or zeros, never the blocks of a deleted
  * file, whatever ext4's options (from the command line, the superblock's
  * defaults or ext4's own fallbacks).  Pages the module cannot prove safe
- * stay, dirty: KERN_FAILURE with EOPNOTSUPP.  Pages a file system, a
- * journal or an attribute still holds stay too (EBUSY, EPERM).
+ * stay, dirty: KERN_FAILURE with EOPNOTSUPP (data journaling too).  Pages
+ * a mounted file system holds, and the changes of immutable and
+ * append-only files, stay too (EBUSY; EPERM).
  *
  * Run as root with $VMSYNC_SCRATCH_DEV naming a spare disk (it is
  * reformatted, and left as a whole-disk ext4 with 4 KiB blocks), and
- * mke2fs, tune2fs and e2fsck in $PATH; $VMSYNC_TEST_DIR on ext4 with its
- * default options.
+ * mke2fs, tune2fs and e2fsck next to the test or in $PATH;
+ * $VMSYNC_TEST_DIR on ext4 with its default options.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -558,6 +559,30 @@ TEST_F(defaults, written_not_read_kept)
 	munmap(m, P);
 	close(fd);
 	free(buf);
+}
+
+/*
+ * Per-inode data journaling (chattr +j): the data belongs to the journal
+ * until it is checkpointed; its changes are kept.
+ */
+TEST_F(defaults, journalled_data_kept)
+{
+	struct vmsync_vm_msync_result res;
+	int flags;
+
+	ASSERT_OK(ioctl(self->f.fd, FS_IOC_GETFLAGS, &flags));
+	flags |= FS_JOURNAL_DATA_FL;
+	ASSERT_OK(ioctl(self->f.fd, FS_IOC_SETFLAGS, &flags));
+	ASSERT_TRUE(map_is(self->f.map, 0, 0));
+	dirty(self->f.map, 0, 1);
+	EXPECT_EQ(KERN_FAILURE, vmsync_vm_msync(SELF, addr_of(self->f.map), P,
+						INVAL, &res));
+	EXPECT_EQ(EOPNOTSUPP, res.error);
+	EXPECT_EQ(0, res.pages_discarded);
+	EXPECT_TRUE(vt_resident(self->f.map));
+	EXPECT_TRUE(map_is(self->f.map, 0, 1));
+	flags &= ~FS_JOURNAL_DATA_FL;
+	ASSERT_OK(ioctl(self->f.fd, FS_IOC_SETFLAGS, &flags));
 }
 
 /* --- attributes that forbid discarding ------------------------------- */
