@@ -4,7 +4,10 @@
  * drop them.  What a pager must do for dirty pages is in the pager.
  */
 
+#include <linux/blkdev.h>
+#include <linux/buffer_head.h>
 #include <linux/fs.h>
+#include <linux/jbd2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -47,6 +50,89 @@ int vmsync_wait_written(struct file *file, loff_t start, loff_t end)
 }
 
 /**
+ * vmsync_bdev_held - is @mapping a block device's page cache that someone
+ * has claimed (a mounted file system, dm, md)?
+ * @mapping: the page cache
+ *
+ * The holder keeps its own state in those pages (buffers, journal heads)
+ * and writes them when it likes; dropping them under it corrupts it.
+ */
+bool vmsync_bdev_held(struct address_space *mapping)
+{
+	struct inode *inode = mapping->host;
+
+	return S_ISBLK(inode->i_mode) && READ_ONCE(I_BDEV(inode)->bd_holder);
+}
+
+/**
+ * vmsync_buffers_busy - does anyone use the buffers of a locked folio?
+ * @folio: the folio
+ *
+ * A journal head, a reference or a lock says that a journal or a file
+ * system still works with the buffer: its folio is not ours to drop.
+ */
+bool vmsync_buffers_busy(struct folio *folio)
+{
+	struct buffer_head *head = folio_buffers(folio), *bh;
+
+	if (!head)
+		return false;
+	bh = head;
+	do {
+		if (buffer_jbd(bh) || atomic_read(&bh->b_count) ||
+		    buffer_locked(bh))
+			return true;
+		bh = bh->b_this_page;
+	} while (bh != head);
+	return false;
+}
+
+/**
+ * vmsync_remove_folio - remove a locked folio of a regular file from the
+ * page cache, as truncation does, whether it is dirty or not
+ * @mapping: its page cache
+ * @folio: the folio, locked, not under writeback
+ *
+ * Return: 0, or an errno if the folio is not the file's (any more).
+ */
+int vmsync_remove_folio(struct address_space *mapping, struct folio *folio)
+{
+#ifdef VMSYNC_HAVE_ERROR_REMOVE_FOLIO
+	return generic_error_remove_folio(mapping, folio);
+#else
+	return generic_error_remove_page(mapping, &folio->page);
+#endif
+}
+
+/*
+ * Drop one clean folio, locked and not under writeback, with the checks
+ * made where they cannot race: mlock before unmapping (unmapping would
+ * undo it), pins after (no new pin can then be taken through a page
+ * table, and a fault needs the folio lock).  A regular file's folio is
+ * removed under the lock.  Returns 1 if dropped, 0 if it can be left to
+ * invalidate_inode_pages2_range() once unlocked (block devices), or an
+ * errno.
+ */
+static int vmsync_drop_locked(struct address_space *mapping,
+			      struct folio *folio, bool keep_dirty)
+{
+	if (folio_test_mlocked(folio))
+		return -EBUSY;
+	unmap_mapping_pages(mapping, folio->index, folio_nr_pages(folio),
+			    false);
+	/* Unmapping moves the dirty bits of the page tables to the folio. */
+	if (folio_test_dirty(folio))
+		return keep_dirty ? -EAGAIN : -EBUSY;
+	if (folio_maybe_dma_pinned(folio) || vmsync_buffers_busy(folio))
+		return -EBUSY;
+	if (!S_ISREG(mapping->host->i_mode))
+		return 0;
+	if (!filemap_release_folio(folio, GFP_KERNEL))
+		return -EBUSY;
+	return vmsync_remove_folio(mapping, folio) ? -EBUSY : 1;
+}
+
+/**
  * vmsync_drop_clean - drop the cached pages of a range, unmapping them from
  * every process
  * @mapping: the page cache
@@ -56,10 +142,10 @@ int vmsync_wait_written(struct file *file, loff_t start, loff_t end)
  *	drop); otherwise a dirty page makes the result -EBUSY
  * @discarded: pages dropped, added to
  *
- * A page is never dropped with data that is not on its backing store:
- * invalidate_inode_pages2_range() checks the dirty bit again after
- * unmapping, under the mapping's lock.  Pages pinned for DMA or locked in
- * memory by some process stay, and make the result -EBUSY.
+ * A page is never dropped with data that is not on its backing store: the
+ * dirty bit is checked after unmapping, under the folio lock.  Pages pinned
+ * for DMA, locked in memory by some process, with buffers in use, or of a
+ * block device someone has claimed stay, and make the result -EBUSY.
  *
  * Return: 0, -EBUSY, -EINTR, or an error from the file system.
  */
@@ -85,15 +171,35 @@ int vmsync_drop_clean(struct address_space *mapping, loff_t start,
 
 			if (keep_dirty && folio_test_dirty(folio))
 				continue;
-			if (folio_maybe_dma_pinned(folio) ||
-			    folio_test_mlocked(folio)) {
+			if (vmsync_bdev_held(mapping)) {
 				ret = -EBUSY;
+				continue;
+			}
+			if (folio_lock_killable(folio)) {
+				ret = -EINTR;
+				break;
+			}
+			if (folio->mapping != mapping) {
+				folio_unlock(folio);
 				continue;
 			}
 			/* Wait here, killably, rather than in the helper. */
 			if (folio_wait_writeback_killable(folio)) {
+				folio_unlock(folio);
 				ret = -EINTR;
 				break;
+			}
+			err = vmsync_drop_locked(mapping, folio, keep_dirty);
+			folio_unlock(folio);
+			if (err == 1) {
+				dropped += folio_nr_pages(folio);
+				continue;
+			}
+			if (err == -EAGAIN)
+				continue;
+			if (err) {
+				ret = ret ?: err;
+				continue;
 			}
 			err = invalidate_inode_pages2_range(mapping, from, to);
 			if (!err && !READ_ONCE(folio->mapping))

@@ -688,6 +688,9 @@ FIXTURE_SETUP(dmfs)
 	self->map = mmap(NULL, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->map);
+	/* Cached before a test fails the disk's reads of them too. */
+	ASSERT_TRUE(map_is(self->map, 0, 0));
+	ASSERT_TRUE(map_is(self->map, 1, 0));
 }
 
 FIXTURE_TEARDOWN(dmfs)

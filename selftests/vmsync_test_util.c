@@ -80,6 +80,12 @@ int vt_create_file(const char *dir, const char *name, size_t npages,
 	/* fsync allocates the blocks, so FIEMAP can name them. */
 	if (fsync(fd))
 		goto fail;
+	/*
+	 * Out of the page cache: the pages the tests map are read back from
+	 * the disk, as those of any file written earlier would be.
+	 */
+	if (posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		goto fail;
 	if (unlink_it)
 		unlink(path);
 	return fd;

@@ -24,8 +24,9 @@ const char *vt_test_dir(void);
 
 /*
  * Create dir/name of npages pages, page i filled with byte vt_fill(i, 0),
- * and write it to disk so its blocks are allocated.  Returns an O_RDWR fd
- * or -1; the file is unlinked when unlink_it is set.
+ * and write it to disk so its blocks are allocated; its pages are then
+ * dropped from the page cache, so that they are read back from the disk.
+ * Returns an O_RDWR fd or -1; the file is unlinked when unlink_it is set.
  */
 int vt_create_file(const char *dir, const char *name, size_t npages,
 		   bool unlink_it);
