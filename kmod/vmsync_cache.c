@@ -6,6 +6,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/buffer_head.h>
+#include <linux/fadvise.h>
 #include <linux/fs.h>
 #include <linux/jbd2.h>
 #include <linux/minmax.h>
@@ -220,4 +221,56 @@ int vmsync_drop_clean(struct address_space *mapping, loff_t start,
 		trace_vmsync_invalidate(mapping, start, end, dropped);
 	*discarded += dropped;
 	return ret;
+}
+
+/* Pages of [start, end] in the page cache. */
+static u64 vmsync_cached_pages(struct address_space *mapping, loff_t start,
+			       loff_t end)
+{
+	pgoff_t index = start >> PAGE_SHIFT;
+	struct folio_batch fbatch;
+	u64 pages = 0;
+	unsigned int i;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, end >> PAGE_SHIFT,
+				  &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++)
+			pages += folio_nr_pages(fbatch.folios[i]);
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	return pages;
+}
+
+/**
+ * vmsync_drop_unmapped - what posix_fadvise(POSIX_FADV_DONTNEED) drops
+ * @file: the file, as the caller has it
+ * @start: first byte
+ * @end: last byte
+ * @discarded: pages dropped, added to
+ *
+ * For a caller that may not drop pages others map: exactly the advice any
+ * reader may give, nothing more.
+ *
+ * Return: 0, -EACCES when cached pages of the range stay, or an error from
+ * the advice.
+ */
+int vmsync_drop_unmapped(struct file *file, loff_t start, loff_t end,
+			 u64 *discarded)
+{
+	struct address_space *mapping = file->f_mapping;
+	u64 before, after;
+	int err;
+
+	before = vmsync_cached_pages(mapping, start, end);
+	err = vfs_fadvise(file, start, end - start + 1, POSIX_FADV_DONTNEED);
+	after = vmsync_cached_pages(mapping, start, end);
+	if (before > after) {
+		trace_vmsync_invalidate(mapping, start, end, before - after);
+		*discarded += before - after;
+	}
+	if (err)
+		return err;
+	return after ? -EACCES : 0;
 }

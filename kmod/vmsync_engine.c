@@ -238,21 +238,6 @@ static bool vmsync_may_evict(const struct vmsync_walk *w,
 }
 
 /*
- * For a caller that may not evict: drop what posix_fadvise() would drop;
- * -EACCES when cached pages of the range stay.
- */
-static int vmsync_seg_drop_unmapped(struct vmsync_seg *seg, u64 *discarded)
-{
-	struct address_space *mapping = seg->file->f_mapping;
-
-	*discarded += invalidate_mapping_pages(mapping,
-					       seg->start >> PAGE_SHIFT,
-					       seg->end >> PAGE_SHIFT);
-	return filemap_range_has_page(mapping, seg->start, seg->end) ?
-	       -EACCES : 0;
-}
-
-/*
  * After the wait: drop the cached pages.  Returned pages must be on the
  * disk first; one redirtied meanwhile is returned again and the drop
  * retried, a bounded number of times (VMSYNC_DO_RETRY); otherwise dirty
@@ -269,7 +254,8 @@ static int vmsync_seg_discard(struct vmsync_walk *w, struct vmsync_seg *seg)
 	if ((w->ops & VMSYNC_DO_RETURN) && !(w->ops & VMSYNC_DO_STABLE))
 		err = vmsync_wait_written(seg->file, seg->start, seg->end);
 	if (!err && !vmsync_may_evict(w, seg))
-		return vmsync_seg_drop_unmapped(seg, &counts->discarded);
+		return vmsync_drop_unmapped(seg->file, seg->start, seg->end,
+					    &counts->discarded);
 	for (tries = 1; !err; tries++) {
 		err = vmsync_drop_clean(mapping, seg->start, seg->end, !retry,
 					&counts->discarded);

@@ -16,6 +16,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -664,6 +666,120 @@ TEST_F(attr, pending_changes_kept)
 						INVAL, &res));
 	EXPECT_EQ(1, res.pages_discarded);
 	EXPECT_TRUE(map_is(self->f.map, 0, 0));
+}
+
+/* --- "discarded" is exact, even with writeback racing ----------------- */
+
+#define RACE_PAGES	256
+#define RACE_ROUNDS	20
+
+struct flusher {
+	int fd;
+	atomic_bool stop;
+};
+
+/* Start writeback of the whole file, again and again, as the flusher would. */
+static void *flush_loop(void *arg)
+{
+	struct flusher *fl = arg;
+
+	while (!atomic_load(&fl->stop))
+		sync_file_range(fl->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	return NULL;
+}
+
+/* Dirty pages the vmsync_discard_dirty events of the trace so far count. */
+static long long dirty_discarded(void)
+{
+	char *buf = vt_trace_read(), *p;
+	long long pages = 0;
+
+	if (!buf)
+		return -1;
+	for (p = buf; (p = strstr(p, "vmsync_discard_dirty:")); p++) {
+		char *field = strstr(p, "pages=");
+
+		if (field)
+			pages += strtoll(field + strlen("pages="), NULL, 10);
+	}
+	free(buf);
+	return pages;
+}
+
+/*
+ * A page counted as discarded is one whose change never reaches the disk:
+ * with writeback started on the file all the time, each dirty page is
+ * either written (and then not discarded) or discarded (and then the disk
+ * keeps its old bytes), never both.  The page must leave the cache under
+ * the same folio lock under which it is judged, or writeback can slip in
+ * between.
+ */
+TEST_F_TIMEOUT(defaults, discarded_is_exact_under_writeback, 300)
+{
+	struct vmsync_vm_msync_result res;
+	struct flusher fl = { .stop = false };
+	long long discarded = 0, gone;
+	size_t i, round, old, written;
+	unsigned char *map;
+	pthread_t thread;
+	char name[64];
+	int fd, disk;
+
+	snprintf(name, sizeof(name), "race-%d", getpid());
+	fd = vt_create_file(vt_test_dir(), name, RACE_PAGES, true);
+	ASSERT_LE(0, fd);
+	disk = vt_disk_open(fd);
+	ASSERT_LE(0, disk);
+	map = mmap(NULL, RACE_PAGES * P, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	fl.fd = fd;
+
+	for (round = 1; round <= RACE_ROUNDS; round++) {
+		/* Read from the disk (discardable), then changed. */
+		for (i = 0; i < RACE_PAGES; i++) {
+			ASSERT_TRUE(map_is(map, i, round - 1));
+			dirty(map, i, round);
+		}
+		ASSERT_OK(vt_trace_start());
+		ASSERT_EQ(0, pthread_create(&thread, NULL, flush_loop, &fl));
+		vmsync_vm_msync(SELF, addr_of(map), RACE_PAGES * P, INVAL,
+				&res);
+		atomic_store(&fl.stop, true);
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		atomic_store(&fl.stop, false);
+		ASSERT_EQ(0, fsync(fd));
+		/* The clean pages the flusher wrote are dropped too: not those. */
+		gone = dirty_discarded();
+		ASSERT_OK(vt_trace_stop());
+		ASSERT_LE(0, gone);
+
+		old = written = 0;
+		for (i = 0; i < RACE_PAGES; i++) {
+			if (vt_disk_page_is(disk, fd, i, vt_fill(i, round - 1)))
+				old++;
+			else if (vt_disk_page_is(disk, fd, i,
+						 vt_fill(i, round)))
+				written++;
+		}
+		ASSERT_EQ(RACE_PAGES, old + written);
+		ASSERT_LE(gone, (long long)old)
+			TH_LOG("round %zu: %lld discarded, %zu written",
+			       round, gone, written);
+		discarded += gone;
+
+		/* Next round starts from the disk's bytes, every page the same. */
+		for (i = 0; i < RACE_PAGES; i++)
+			if (!vt_disk_page_is(disk, fd, i, vt_fill(i, round)))
+				dirty(map, i, round);
+		ASSERT_EQ(0, vmsync_msync(map, RACE_PAGES * P,
+					  MS_SYNC | MS_INVALIDATE));
+	}
+	printf("# %d rounds of %d pages: %lld discarded, the rest written\n",
+	       RACE_ROUNDS, RACE_PAGES, discarded);
+	munmap(map, RACE_PAGES * P);
+	close(disk);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
