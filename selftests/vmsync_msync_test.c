@@ -656,6 +656,7 @@ FIXTURE(dmfs) {
 	unsigned char *map;
 	bool mounted;
 	bool created;
+	char wb_centisecs[32];
 };
 
 #define DM_NAME "vmsync-selftest"
@@ -669,6 +670,15 @@ FIXTURE_SETUP(dmfs)
 	self->disk = -1;
 	if (!scratch || !*scratch)
 		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare ext4 disk");
+	/*
+	 * Nothing but the call under test may write a page: no periodic
+	 * writeback, and no dirty data of earlier tests to push the system
+	 * over its background threshold.
+	 */
+	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
+				self->wb_centisecs, sizeof(self->wb_centisecs)));
+	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
+	sync();
 	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
 	self->sectors = vt_dev_sectors(scratch);
 	ASSERT_LT(0, self->sectors);
@@ -695,6 +705,9 @@ FIXTURE_SETUP(dmfs)
 
 FIXTURE_TEARDOWN(dmfs)
 {
+	if (self->wb_centisecs[0])
+		vt_sysctl_set("vm/dirty_writeback_centisecs",
+			      self->wb_centisecs);
 	char table[1024];
 
 	if (self->created) {
