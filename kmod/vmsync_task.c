@@ -143,7 +143,7 @@ struct file *vmsync_task_from_mem(int mem_fd)
 	}
 	mmput(mm);
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t) {
 		file = ERR_PTR(-ENOMEM);
 		goto out_mem;
