@@ -754,7 +754,8 @@ TEST_F_TIMEOUT(defaults, discarded_is_exact_under_writeback, 300)
 		ASSERT_OK(vt_trace_stop());
 		ASSERT_LE(0, gone);
 
-		old = written = 0;
+		old = 0;
+		written = 0;
 		for (i = 0; i < RACE_PAGES; i++) {
 			if (vt_disk_page_is(disk, fd, i, vt_fill(i, round - 1)))
 				old++;
