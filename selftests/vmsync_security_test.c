@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +28,6 @@
 
 /* Pages of the file a reader tries to evict. */
 #define EVICT_PAGES	64
-
-static int become_nobody(void)
-{
-	return setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY) ? -1 : 0;
-}
 
 /* Run fn(arg) in a child; its exit status, or -1. */
 static int in_child(int (*fn)(const char *), const char *arg)
@@ -123,7 +117,7 @@ static int nobody_invalidates(const char *path, int want_errno)
 	int want_kr, fd, rc;
 	void *map;
 
-	if (become_nobody())
+	if (vt_become(NOBODY))
 		return 10;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
