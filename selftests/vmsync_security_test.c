@@ -29,19 +29,6 @@
 /* Pages of the file a reader tries to evict. */
 #define EVICT_PAGES	64
 
-/* Run fn(arg) in a child; its exit status, or -1. */
-static int in_child(int (*fn)(const char *), const char *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 static size_t resident_pages(const unsigned char *map, size_t npages)
 {
 	size_t i, n = 0;
@@ -142,12 +129,12 @@ static int nobody_invalidates(const char *path, int want_errno)
 	return 0;
 }
 
-static int nobody_refused(const char *path)
+static int nobody_refused(void *path)
 {
 	return nobody_invalidates(path, EACCES);
 }
 
-static int nobody_allowed(const char *path)
+static int nobody_allowed(void *path)
 {
 	return nobody_invalidates(path, 0);
 }
@@ -162,7 +149,7 @@ TEST_F(evict, reader_cannot_evict_mapped_pages)
 	ASSERT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
 	ASSERT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
 
-	EXPECT_EQ(0, in_child(nobody_refused, self->path));
+	EXPECT_EQ(0, vt_in_child(nobody_refused, self->path));
 
 	EXPECT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
 	EXPECT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
@@ -179,7 +166,7 @@ TEST_F(evict, reader_drops_unmapped_clean_pages)
 	ASSERT_EQ(EVICT_PAGES, resident_pages(self->map, EVICT_PAGES));
 	ASSERT_EQ(0, present_pages(self->map, EVICT_PAGES));
 
-	EXPECT_EQ(0, in_child(nobody_allowed, self->path));
+	EXPECT_EQ(0, vt_in_child(nobody_allowed, self->path));
 
 	EXPECT_EQ(0, resident_pages(self->map, EVICT_PAGES));
 }
@@ -192,7 +179,7 @@ TEST_F(evict, owner_evicts_mapped_pages)
 	ASSERT_OK(map_all(self->map));
 	ASSERT_EQ(EVICT_PAGES, present_pages(self->map, EVICT_PAGES));
 
-	EXPECT_EQ(0, in_child(nobody_allowed, self->path));
+	EXPECT_EQ(0, vt_in_child(nobody_allowed, self->path));
 
 	EXPECT_EQ(0, present_pages(self->map, EVICT_PAGES));
 	EXPECT_EQ(0, resident_pages(self->map, EVICT_PAGES));

@@ -45,19 +45,8 @@
 			EXPECT_EQ(err, _errno);			\
 	} while (0)
 
-FIXTURE(vm) {
-	struct testfile f;
-};
-
-FIXTURE_SETUP(vm)
-{
-	testfile_setup(_metadata, &self->f);
-}
-
-FIXTURE_TEARDOWN(vm)
-{
-	testfile_teardown(&self->f);
-}
+/* Tests on one test file (vmsync_testfile.h). */
+TESTFILE_FIXTURE(vm);
 
 /* --- handles: what they do, and when they stop working ---------------- */
 
@@ -214,9 +203,10 @@ TEST_F(vm, task_exec_invalid)
 	close(c.back);
 }
 
-/* 0 when a nobody process is refused a handle to pid, with EPERM. */
-static int nobody_asks_for(pid_t pid)
+/* 0 when a nobody process is refused a handle to *pid, with EPERM. */
+static int nobody_asks_for(void *arg)
 {
+	pid_t pid = *(pid_t *)arg;
 	vm_task_t t = 123;
 
 	if (vt_become(NOBODY))
@@ -231,24 +221,13 @@ static int nobody_asks_for(pid_t pid)
 	return vm_msync(t, 0, 0, SYNC) == KERN_SUCCESS ? 0 : 14;
 }
 
-/* Run fn in a child; its exit status. */
-static int in_child(int (*fn)(pid_t), pid_t arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 TEST_F(vm, task_refused_unprivileged)
 {
+	pid_t self_pid = getpid(), init_pid = 1;
+
 	dirty(self->f.map, 0, 1);
-	EXPECT_EQ(0, in_child(nobody_asks_for, getpid()));
-	EXPECT_EQ(0, in_child(nobody_asks_for, 1));
+	EXPECT_EQ(0, vt_in_child(nobody_asks_for, &self_pid));
+	EXPECT_EQ(0, vt_in_child(nobody_asks_for, &init_pid));
 	/* Nothing touched. */
 	EXPECT_UNTOUCHED(0);
 }
@@ -386,8 +365,9 @@ TEST_F_TIMEOUT(scope, handle_exactly_where_attach, 120)
  * The domain handles only execution, so opening /proc/PID/mem for reading
  * is not what it refuses.
  */
-static int landlocked_root_asks(pid_t outside)
+static int landlocked_root_asks(void *arg)
 {
+	pid_t outside = *(pid_t *)arg;
 	struct landlock_ruleset_attr attr = {
 		.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE,
 	};
@@ -428,7 +408,7 @@ TEST(task_landlock_domain)
 	pid_t outside = tm_spawn(NOBODY, true, false);
 
 	ASSERT_LT(0, outside);
-	EXPECT_EQ(0, in_child(landlocked_root_asks, outside));
+	EXPECT_EQ(0, vt_in_child(landlocked_root_asks, &outside));
 	tm_kill(outside);
 }
 

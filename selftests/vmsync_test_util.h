@@ -52,6 +52,9 @@ bool vt_page_writeback(const void *addr);
 /* Is the page at addr in the page cache (mincore)? */
 bool vt_resident(const void *addr);
 
+/* Run fn(arg) in a child process; its exit status, or -1. */
+int vt_in_child(int (*fn)(void *arg), void *arg);
+
 /* Read and write a small text file (sysfs, debugfs, procfs): 0 or -1. */
 int vt_read_file(const char *path, char *buf, size_t len);
 int vt_write_file(const char *path, const char *text);
