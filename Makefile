@@ -6,7 +6,9 @@
 #   make KDIR=/lib/modules/<release>/build   the module for another kernel
 #   make run                  boot a test kernel and show the module working
 #   make check                install what is missing, then build, lint and
-#                             run the selftests on Debian's 6.1 and 6.12
+#                             run the selftests on Debian's 6.1 and 6.12 and
+#                             on a debug kernel built from linux-source-6.12
+#   make check-full           the same, with the long fuzz, race and load runs
 #   make lint                 checkpatch --strict, sparse and W=1
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
 
@@ -40,7 +42,7 @@ DESTDIR ?=
 KSRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
 KSRC := $(BUILD)/ksrc
 
-.PHONY: all module lib selftests demo run check lint install clean deps
+.PHONY: all module lib selftests demo run check check-full lint install clean deps
 
 all: module lib selftests demo
 
@@ -117,6 +119,10 @@ run: deps
 
 check: deps
 	@scripts/check
+
+# The long run of the same tests (see scripts/check and README).
+check-full: deps
+	@VMSYNC_CHECK_FULL=1 scripts/check
 
 lint: $(KSRC)/.extracted
 	@KSRC=$(KSRC) scripts/lint
