@@ -462,16 +462,37 @@ static int loop_attach(int image_fd, int *loop_fd, char *dev, size_t len)
 	return 0;
 }
 
-/*
- * Take the test file's block out of the image and every free block of the
- * outer file system into the filler: writing the page then needs a block
- * nobody can have.
- */
-static int starve(int fd, int probe, int image_fd, int filler_fd)
+/* Fallocate from *off on until not even one more block fits: 0, or -1. */
+static int fill(int fd, off_t *off)
 {
-	off_t len = NOSPC_OUTER_BLOCKS * 4096LL, off = 0;
+	off_t len = NOSPC_OUTER_BLOCKS * 4096LL;
+
+	while (len >= 4096) {
+		if (!fallocate(fd, 0, *off, len))
+			*off += len;
+		else if (errno == ENOSPC)
+			len /= 2;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Take the blocks of the test file and of the probe out of the image, and
+ * every free block of the outer file system into the filler: writing the
+ * page then needs a block nobody can have.  The filler is closed and
+ * opened again until that adds nothing: ext4 keeps blocks preallocated
+ * for a file until its last writer closes it, and gives them to another
+ * file's allocation when it runs out.
+ */
+static int starve(int fd, int probe, int image_fd, const char *filler,
+		  int *filler_fd)
+{
 	int64_t phys = vt_file_phys(fd, 0);
 	int64_t probe_phys = vt_file_phys(probe, 0);
+	off_t off = 0, before;
+	int round;
 
 	if (phys < 0 || probe_phys < 0 ||
 	    fallocate(image_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -480,18 +501,20 @@ static int starve(int fd, int probe, int image_fd, int filler_fd)
 		      probe_phys, P) ||
 	    syncfs(image_fd))
 		return -1;
-	/* Halve the request on ENOSPC until a single block does not fit. */
-	while (len >= 4096) {
-		if (!fallocate(filler_fd, 0, off, len))
-			off += len;
-		else if (errno == ENOSPC)
-			len /= 2;
-		else
+	for (round = 0; round < 8; round++) {
+		before = off;
+		if (fill(*filler_fd, &off))
 			return -1;
+		close(*filler_fd);
+		*filler_fd = open(filler, O_RDWR | O_CLOEXEC);
+		if (*filler_fd < 0 || syncfs(*filler_fd))
+			return -1;
+		if (round && off == before)
+			break;
 	}
-	ksft_print_msg("outer file system full: filler %lld KiB\n",
-		       (long long)off / 1024);
-	return 0;
+	ksft_print_msg("outer file system full: filler %lld KiB after %d rounds\n",
+		       (long long)off / 1024, round + 1);
+	return round < 8 ? 0 : -1;
 }
 
 /*
@@ -594,7 +617,8 @@ FIXTURE_SETUP(nospc)
 	ASSERT_NE(MAP_FAILED, self->map);
 	ASSERT_TRUE(map_is(self->map, 0, 0));
 	ASSERT_TRUE(map_is(self->map, 1, 0));
-	ASSERT_OK(starve(self->fd, self->probe, self->image_fd, self->filler_fd));
+	ASSERT_OK(starve(self->fd, self->probe, self->image_fd, self->filler,
+			 &self->filler_fd));
 	/* The punched block reads as zeros on the loop device now. */
 	ASSERT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, 0));
 }
@@ -670,7 +694,8 @@ TEST_F_TIMEOUT(nospc, enospc_keeps_page_dirty, 300)
 	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 1, vt_fill(1, 0)));
 
 	/* vm_msync: KERN_MEMORY_ERROR with that errno. */
-	ASSERT_OK(starve(self->fd, self->probe, self->image_fd, self->filler_fd));
+	ASSERT_OK(starve(self->fd, self->probe, self->image_fd, self->filler,
+			 &self->filler_fd));
 	dirty(self->map, 0, 2);
 	EXPECT_EQ(KERN_MEMORY_ERROR,
 		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
