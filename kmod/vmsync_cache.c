@@ -223,6 +223,113 @@ int vmsync_drop_clean(struct address_space *mapping, loff_t start,
 	return ret;
 }
 
+/*
+ * Did the last write of a locked, clean folio fail, and may it simply be
+ * written again?  Only buffer heads remember a failed write: ext4's
+ * ext4_finish_bio() and the generic end_buffer_async_write() (block
+ * devices, ext2, FAT, ...) set BH_Write_EIO on every buffer the failed bio
+ * covered, whatever the error (EIO, ENOSPC, ...), and Linux itself clears
+ * it only when it rewrites the buffer through submit_bh() (block devices),
+ * never on ext4's data path.  Hence vmsync_redirty_failed() clears it when
+ * it redirties the folio: set on a clean folio, it then means "its last
+ * write failed and nobody has made it dirty again".
+ *
+ * Every buffer must be mapped: the folio then has all its blocks, so
+ * writing it again allocates nothing and needs none of the reservations a
+ * file system makes at write() or page-fault time.  A buffer the journal
+ * holds (data journalling) is the journal's to write.
+ */
+static bool vmsync_folio_write_failed(struct folio *folio)
+{
+	struct buffer_head *head = folio_buffers(folio), *bh;
+	bool failed = false;
+
+	if (!head)
+		return false;
+	bh = head;
+	do {
+		if (!buffer_mapped(bh) || buffer_jbd(bh))
+			return false;
+		failed |= buffer_write_io_error(bh);
+		bh = bh->b_this_page;
+	} while (bh != head);
+	return failed;
+}
+
+/**
+ * vmsync_redirty_failed - make the pages of a range whose write failed
+ * dirty again
+ * @mapping: the page cache
+ * @start: first byte
+ * @end: last byte
+ * @pages: pages made dirty again, added to
+ *
+ * Linux marks a folio clean when its write fails (ext4_finish_bio(),
+ * end_buffer_async_write()): the data is then only in the cache, a later
+ * fsync() finds nothing to write, and the data is gone when the folio is
+ * evicted.  vmsync keeps the pages of a range it synced and found a write
+ * error for dirty instead, so that the next call writes them again.  Each
+ * folio is marked dirty under its lock through the file system's own
+ * dirty_folio, as a write fault would.  The pages of a block device someone
+ * holds are the holder's (buffers, journal heads): left alone.
+ *
+ * File systems without buffer heads (XFS, btrfs, NFS, ...) keep no trace of
+ * which folio failed: their folios are left as Linux leaves them.
+ *
+ * The work is linear in the cached pages of the range; no mmap_lock is
+ * held.
+ *
+ * Return: 0, or -EINTR after a fatal signal.
+ */
+int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
+			  loff_t end, u64 *pages)
+{
+	pgoff_t index = start >> PAGE_SHIFT;
+	pgoff_t last = end >> PAGE_SHIFT;
+	struct folio_batch fbatch;
+	struct buffer_head *bh;
+	unsigned int i;
+	int ret = 0;
+
+	if (vmsync_bdev_held(mapping))
+		return 0;
+	folio_batch_init(&fbatch);
+	while (!ret && filemap_get_folios(mapping, &index, last, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+
+			/* Unlocked first look; checked again under the lock. */
+			if (folio_test_dirty(folio) ||
+			    folio_test_writeback(folio) ||
+			    !folio_buffers(folio))
+				continue;
+			if (folio_lock_killable(folio)) {
+				ret = -EINTR;
+				break;
+			}
+			if (folio->mapping == mapping &&
+			    folio_test_uptodate(folio) &&
+			    !folio_test_dirty(folio) &&
+			    !folio_test_writeback(folio) &&
+			    vmsync_folio_write_failed(folio)) {
+				bh = folio_buffers(folio);
+				do {
+					clear_buffer_write_io_error(bh);
+					bh = bh->b_this_page;
+				} while (bh != folio_buffers(folio));
+				folio_mark_dirty(folio);
+				*pages += folio_nr_pages(folio);
+			}
+			folio_unlock(folio);
+		}
+		folio_batch_release(&fbatch);
+		if (fatal_signal_pending(current))
+			ret = -EINTR;
+		cond_resched();
+	}
+	return ret;
+}
+
 /* Pages of [start, end] in the page cache. */
 static u64 vmsync_cached_pages(struct address_space *mapping, loff_t start,
 			       loff_t end)

@@ -22,6 +22,7 @@
 #include <linux/backing-dev.h>
 #include <linux/compat.h>
 #include <linux/delay.h>
+#include <linux/errseq.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
@@ -55,7 +56,8 @@ struct vmsync_seg {
 	loff_t start;		/* first byte in the file */
 	loff_t end;		/* last byte in the file, inclusive */
 	bool writable;		/* shared and writable: may discard changes */
-	int return_err;		/* data_return failed: pages may not be safe */
+	int return_err;		/* a write failed: pages may not be safe */
+	errseq_t wb_err;	/* the file's write errors before the call */
 	struct vmsync_object *obj;
 	struct vmsync_sync_req *req;
 };
@@ -197,6 +199,7 @@ static int vmsync_seg_start(struct vmsync_walk *w, struct vmsync_seg *seg)
 	if (!seg->obj)
 		return -ENOMEM;
 	pager = seg->obj->ops;
+	seg->wb_err = errseq_sample(&seg->file->f_mapping->wb_err);
 	if ((w->ops & VMSYNC_DO_DISCARD_DIRTY) && seg->writable) {
 		err = pager->discard_dirty(seg->obj, seg->file, seg->start,
 					   seg->end, &w->counts->discarded);
@@ -238,6 +241,29 @@ static bool vmsync_may_evict(const struct vmsync_walk *w,
 }
 
 /*
+ * After a write of the range: Linux marks the pages whose write failed
+ * clean, their data only in the cache.  Make them dirty again, so that the
+ * next call writes them instead of finding nothing to write.  They are
+ * looked for where err (the call's result for the range) says a write
+ * failed, and where one failed during the call whoever was told of it: an
+ * fsync() on the same open file, say, consumes the report.  Returns err;
+ * -EINTR; or, if err is 0 but failed pages were found, the file's error:
+ * the call did not put the range on the disk.
+ */
+static int vmsync_seg_write_failed(struct vmsync_seg *seg, int err)
+{
+	struct address_space *mapping = seg->file->f_mapping;
+	int wb_err = errseq_check(&mapping->wb_err, seg->wb_err);
+	u64 pages = 0;
+
+	if (err == -EINTR || (!err && !wb_err))
+		return err;
+	if (vmsync_redirty_failed(mapping, seg->start, seg->end, &pages))
+		return -EINTR;
+	return err ?: pages ? wb_err : 0;
+}
+
+/*
  * After the wait: drop the cached pages.  Returned pages must be on the
  * disk first; one redirtied meanwhile is returned again and the drop
  * retried, a bounded number of times (VMSYNC_DO_RETRY); otherwise dirty
@@ -252,7 +278,10 @@ static int vmsync_seg_discard(struct vmsync_walk *w, struct vmsync_seg *seg)
 	int err = 0;
 
 	if ((w->ops & VMSYNC_DO_RETURN) && !(w->ops & VMSYNC_DO_STABLE))
-		err = vmsync_wait_written(seg->file, seg->start, seg->end);
+		err = vmsync_seg_write_failed(seg,
+					      vmsync_wait_written(seg->file,
+								  seg->start,
+								  seg->end));
 	if (!err && !vmsync_may_evict(w, seg))
 		return vmsync_drop_unmapped(seg->file, seg->start, seg->end,
 					    &counts->discarded);
@@ -270,6 +299,7 @@ static int vmsync_seg_discard(struct vmsync_walk *w, struct vmsync_seg *seg)
 		if (!err)
 			err = vmsync_wait_written(seg->file, seg->start,
 						  seg->end);
+		err = vmsync_seg_write_failed(seg, err);
 	}
 	return err;
 }
@@ -305,6 +335,18 @@ static int vmsync_batch(struct vmsync_walk *w)
 	if (ret == -EINTR)
 		return ret;
 	ret = ret ?: w->call->error;
+	/* Pages whose write failed stay dirty. */
+	for (i = 0; i < w->nr; i++) {
+		seg = &w->segs[i];
+		if (!seg->obj)
+			continue;
+		err = vmsync_seg_write_failed(seg, seg->return_err ?:
+					      seg->req ? seg->req->result : 0);
+		if (err == -EINTR)
+			return err;
+		seg->return_err = err;
+		ret = ret ?: err;
+	}
 	if (!(w->ops & VMSYNC_DO_DISCARD))
 		return ret;
 	for (i = 0; i < w->nr; i++) {

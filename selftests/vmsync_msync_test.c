@@ -785,9 +785,20 @@ static int fail_first_page(int fd, const char *scratch, uint64_t sectors)
 	return vt_dm_reload(DM_NAME, table);
 }
 
+/* The whole disk again, without freezing the file system (no writes). */
+static int heal(const char *scratch, uint64_t sectors)
+{
+	char table[1024];
+
+	snprintf(table, sizeof(table), "0 %llu linear %s 0",
+		 (unsigned long long)sectors, scratch);
+	return vt_dm_swap(DM_NAME, table);
+}
+
 /*
  * A failed write is reported, once, as EIO; another open file description
- * of the file gets its own report (errseq), as with fsync().
+ * of the file gets its own report (errseq), as with fsync().  (The page
+ * stays dirty: vmsync_fault_test checks that.)
  */
 TEST_F_TIMEOUT(dmfs, write_error_reported_once, 120)
 {
@@ -799,6 +810,7 @@ TEST_F_TIMEOUT(dmfs, write_error_reported_once, 120)
 
 	dirty(self->map, 0, 1);
 	EXPECT_FAIL(EIO, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	ASSERT_OK(heal(self->scratch, self->sectors));
 	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
 	EXPECT_EQ(0, fsync(self->fd));
 	EXPECT_FAIL(EIO, fsync(other));
@@ -823,6 +835,7 @@ TEST_F_TIMEOUT(dmfs, vm_msync_write_error_memory_error, 120)
 	/* Its data is only in the cache: not dropped. */
 	EXPECT_EQ(0, res.pages_discarded);
 	EXPECT_TRUE(vt_resident(self->map));
+	ASSERT_OK(heal(self->scratch, self->sectors));
 	EXPECT_EQ(KERN_SUCCESS,
 		  vm_msync(vm_task_self(), (uintptr_t)self->map, 2 * P,
 			   VM_SYNC_SYNCHRONOUS));

@@ -485,6 +485,14 @@ int vt_dm_reload(const char *name, const char *table)
 	return vt_dm_ioctl(DM_DEV_SUSPEND, name, NULL, 0, NULL);
 }
 
+int vt_dm_swap(const char *name, const char *table)
+{
+	if (vt_dm_ioctl(DM_TABLE_LOAD, name, table, 0, NULL))
+		return -1;
+	return vt_dm_ioctl(DM_DEV_SUSPEND, name, NULL, DM_SKIP_LOCKFS_FLAG,
+			   NULL);
+}
+
 int vt_dm_remove(const char *name)
 {
 	return vt_dm_ioctl(DM_DEV_REMOVE, name, NULL, 0, NULL);

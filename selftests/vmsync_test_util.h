@@ -85,6 +85,11 @@ uint64_t vt_dev_sectors(const char *dev);
 int vt_dm_create(const char *name, const char *table, char *devpath,
 		 size_t len);
 int vt_dm_reload(const char *name, const char *table);
+/*
+ * vt_dm_reload() without freezing the file system on the device first: a
+ * freeze writes its dirty pages, through the old table.
+ */
+int vt_dm_swap(const char *name, const char *table);
 int vt_dm_remove(const char *name);
 
 /* Set real, effective and saved uid and gid to uid, no groups: 0 or -1. */

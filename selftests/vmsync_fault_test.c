@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Write errors and ENOSPC at writeback: the call that hits one reports it
+ * (EIO, ENOSPC; vm_msync: KERN_MEMORY_ERROR with the errno), the pages
+ * whose write failed stay dirty instead of being marked clean as Linux
+ * marks them, and a later call, once the device works again, puts their
+ * bytes on the disk.  Checked on the disk (O_DIRECT), in the page flags
+ * (kpageflags) and through the calls' results.
+ *
+ * Run as root.  Both fixtures need $VMSYNC_SCRATCH_DEV, a spare disk:
+ *
+ * - "eio" mounts the ext4 file system on it behind a device-mapper table
+ *   whose "error" target covers exactly the test file's first page (found
+ *   with FIEMAP), so that only that data block's writes fail.  Not
+ *   dm-flakey's error_writes: flakey is also sent the empty flush bios of
+ *   journal commits, and failing those makes jbd2 abort the journal; the
+ *   error target receives no flushes, and metadata and journal writes go
+ *   to the linear parts.  Tables are swapped without freezing the file
+ *   system, which would write the dirty page itself.
+ *
+ * - "nospc" formats it as a small ext4 file system (the outer one) holding
+ *   the image of another, attached to a loop device with direct I/O and
+ *   mounted: the test file lives in that inner one.  The image is written
+ *   in full, except the test file's block, punched out again; then a
+ *   filler takes every free block of the outer file system.  Writing the
+ *   test page needs a block the outer file system no longer has: the loop
+ *   device ends the write with BLK_STS_NOSPC, as a thin-provisioned device
+ *   does when its pool is full, which ext4 reports as ENOSPC (6.1's ext4
+ *   records EIO for any failed data write: the test asks ext4, through a
+ *   second file, what it reports, and expects exactly that).
+ *   Freeing the filler is "space came back".  (Direct I/O is needed: the
+ *   loop driver's buffered path turns every error into EIO.)  The scratch
+ *   disk is formatted again afterwards, as the test VM made it.
+ *
+ * mke2fs is run from the program's directory, or from $PATH.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <pthread.h>
+
+#include <linux/falloc.h>
+#include <linux/loop.h>
+
+#include "kselftest_harness.h"
+#include "vmsync.h"
+#include "vmsync_test_util.h"
+
+#define P	vt_page
+#define DM_NAME	"vmsync-fault"
+/* The selftests' build of the module delays the vnode pager's answers. */
+#define DELAY_HOOK	"/sys/kernel/debug/vmsync/test_sync_delay_ms"
+
+/* Fill page i of a mapping with its generation-gen byte. */
+static void dirty(unsigned char *map, size_t page, unsigned int gen)
+{
+	memset(map + page * P, vt_fill(page, gen), P);
+}
+
+static bool map_is(const unsigned char *map, size_t page, unsigned int gen)
+{
+	return vt_all(map + page * P, P, vt_fill(page, gen));
+}
+
+/* Run a command line whose first word is a tool next to us or in $PATH. */
+static int run(const char *fmt, ...)
+{
+	char line[512], cmd[1024], exe[512], tool[600], *slash;
+	size_t word;
+	ssize_t n;
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	word = strcspn(line, " ");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(tool, sizeof(tool), "%s/%.*s", exe, (int)word, line);
+	if (access(tool, X_OK))
+		snprintf(cmd, sizeof(cmd), "%s", line);
+	else
+		snprintf(cmd, sizeof(cmd), "%s%s", tool, line + word);
+	status = system(cmd);
+	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* ---- write errors: a device-mapper table failing one data block ---- */
+
+FIXTURE(eio) {
+	char scratch[128];
+	char dev[64];
+	char mnt[64];
+	char path[128];
+	uint64_t sectors;
+	int fd;
+	int other;		/* another open file description */
+	int disk;
+	unsigned char *map;
+	bool mounted;
+	bool created;
+	char wb_centisecs[32];
+};
+
+/* The whole scratch disk, linear; or with the file's first page failing. */
+static int eio_table(int fd, const char *scratch, uint64_t sectors,
+		     bool fail)
+{
+	unsigned long long sec, nsec = P / 512;
+	char table[1024];
+	int64_t phys;
+
+	if (!fail) {
+		snprintf(table, sizeof(table), "0 %llu linear %s 0",
+			 (unsigned long long)sectors, scratch);
+		return vt_dm_swap(DM_NAME, table);
+	}
+	phys = vt_file_phys(fd, 0);
+	if (phys < 0)
+		return -1;
+	sec = (unsigned long long)phys / 512;
+	snprintf(table, sizeof(table),
+		 "0 %llu linear %s 0;%llu %llu error;%llu %llu linear %s %llu",
+		 sec, scratch, sec, nsec, sec + nsec,
+		 (unsigned long long)sectors - sec - nsec, scratch, sec + nsec);
+	return vt_dm_swap(DM_NAME, table);
+}
+
+FIXTURE_SETUP(eio)
+{
+	const char *scratch = getenv("VMSYNC_SCRATCH_DEV");
+	char table[1024], bdi[64];
+	struct stat st;
+
+	self->fd = -1;
+	self->other = -1;
+	self->disk = -1;
+	if (!scratch || !*scratch)
+		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare ext4 disk");
+	/* Nothing but the calls under test may write the page. */
+	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
+				self->wb_centisecs, sizeof(self->wb_centisecs)));
+	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
+	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
+	self->sectors = vt_dev_sectors(scratch);
+	ASSERT_LT(0, self->sectors);
+	snprintf(table, sizeof(table), "0 %llu linear %s 0",
+		 (unsigned long long)self->sectors, scratch);
+	ASSERT_OK(vt_dm_create(DM_NAME, table, self->dev, sizeof(self->dev)));
+	self->created = true;
+	/* A share of the background threshold: see vmsync_msync_test's dmfs. */
+	ASSERT_OK(stat(self->dev, &st));
+	snprintf(bdi, sizeof(bdi), "/sys/class/bdi/%u:%u/min_ratio",
+		 major(st.st_rdev), minor(st.st_rdev));
+	ASSERT_OK(vt_write_file(bdi, "10"));
+	snprintf(self->mnt, sizeof(self->mnt), "/tmp/vmsync-fault-%d",
+		 getpid());
+	ASSERT_OK(mkdir(self->mnt, 0755));
+	ASSERT_OK(mount(self->dev, self->mnt, "ext4", 0, NULL));
+	self->mounted = true;
+	snprintf(self->path, sizeof(self->path), "%s/file", self->mnt);
+	self->fd = vt_create_file(self->mnt, "file", 2, false);
+	ASSERT_LE(0, self->fd);
+	self->other = open(self->path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->other);
+	self->disk = vt_disk_open(self->fd);
+	ASSERT_LE(0, self->disk);
+	self->map = mmap(NULL, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->map);
+	/* Cached before the error target fails the block's reads too. */
+	ASSERT_TRUE(map_is(self->map, 0, 0));
+	ASSERT_TRUE(map_is(self->map, 1, 0));
+	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, true));
+}
+
+FIXTURE_TEARDOWN(eio)
+{
+	vt_write_file(DELAY_HOOK, "0");
+	if (self->created)
+		eio_table(self->fd, self->scratch, self->sectors, false);
+	if (self->wb_centisecs[0])
+		vt_sysctl_set("vm/dirty_writeback_centisecs",
+			      self->wb_centisecs);
+	if (self->map && self->map != MAP_FAILED)
+		munmap(self->map, 2 * P);
+	if (self->other >= 0)
+		close(self->other);
+	if (self->fd >= 0) {
+		close(self->fd);
+		unlink(self->path);
+	}
+	if (self->disk >= 0)
+		close(self->disk);
+	if (self->mounted)
+		umount(self->mnt);
+	rmdir(self->mnt);
+	if (self->created)
+		vt_dm_remove(DM_NAME);
+}
+
+/*
+ * msync(MS_SYNC) over a page whose write fails: EIO, and the page stays
+ * dirty.  While the device fails, every call writes it again and reports
+ * that new failure; none says 0.  Once the device works, the next call
+ * writes it and returns 0: the errors already reported are not reported
+ * again.  Another open file description gets its own report, once.
+ */
+TEST_F_TIMEOUT(eio, msync_keeps_failed_page_dirty, 120)
+{
+	unsigned long long written;
+
+	dirty(self->map, 0, 1);
+	written = 0;
+	EXPECT_FAIL(EIO, vmsync_msync_counts(self->map, 2 * P, MS_SYNC,
+					     &written, NULL));
+	EXPECT_EQ(1, written);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+	EXPECT_FALSE(vt_page_dirty(self->map + P));
+	EXPECT_TRUE(map_is(self->map, 0, 1));
+
+	/* Still failing: written again (not found clean), failing again. */
+	written = 0;
+	EXPECT_FAIL(EIO, vmsync_msync_counts(self->map, 2 * P, MS_SYNC,
+					     &written, NULL));
+	EXPECT_EQ(1, written);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+
+	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	written = 0;
+	EXPECT_EQ(0, vmsync_msync_counts(self->map, 2 * P, MS_SYNC, &written,
+					 NULL));
+	EXPECT_EQ(1, written);
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 1, vt_fill(1, 0)));
+	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	EXPECT_EQ(0, fsync(self->fd));
+	EXPECT_FAIL(EIO, fsync(self->other));
+	EXPECT_EQ(0, fsync(self->other));
+}
+
+/* The same through vm_msync: KERN_MEMORY_ERROR with EIO, then success. */
+TEST_F_TIMEOUT(eio, vm_msync_keeps_failed_page_dirty, 120)
+{
+	struct vmsync_vm_msync_result res;
+	uintptr_t addr = (uintptr_t)self->map;
+
+	dirty(self->map, 0, 1);
+	EXPECT_EQ(KERN_MEMORY_ERROR,
+		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
+				  VM_SYNC_SYNCHRONOUS, &res));
+	EXPECT_EQ(EIO, res.error);
+	EXPECT_EQ(1, res.pages_returned);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+
+	/* With INVALIDATE too: its data is only in the cache, so it stays. */
+	EXPECT_EQ(KERN_MEMORY_ERROR,
+		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
+				  VM_SYNC_SYNCHRONOUS | VM_SYNC_INVALIDATE,
+				  &res));
+	EXPECT_EQ(EIO, res.error);
+	EXPECT_EQ(1, res.pages_returned);
+	EXPECT_EQ(0, res.pages_discarded);
+	EXPECT_TRUE(vt_resident(self->map));
+	EXPECT_TRUE(vt_page_dirty(self->map));
+
+	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	EXPECT_EQ(KERN_SUCCESS,
+		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
+				  VM_SYNC_SYNCHRONOUS, &res));
+	EXPECT_EQ(0, res.error);
+	EXPECT_EQ(1, res.pages_returned);
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
+	EXPECT_EQ(KERN_SUCCESS,
+		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
+				  VM_SYNC_SYNCHRONOUS, &res));
+	EXPECT_EQ(0, res.pages_returned);
+}
+
+/*
+ * A write that Linux started itself (here through another open file, as
+ * the flusher would) fails and leaves the page clean.  The next MS_SYNC
+ * over it reports the error and makes the page dirty again, so that the
+ * data is not lost: once the device works, the call after writes it.
+ */
+TEST_F_TIMEOUT(eio, linux_writeback_failure_not_lost, 120)
+{
+	dirty(self->map, 0, 1);
+	/* Reports to self->other; the mapping's file keeps its own report. */
+	sync_file_range(self->other, 0, 2 * P, SYNC_FILE_RANGE_WRITE |
+			SYNC_FILE_RANGE_WAIT_BEFORE |
+			SYNC_FILE_RANGE_WAIT_AFTER);
+	ASSERT_FALSE(vt_page_dirty(self->map))
+		TH_LOG("Linux kept the failed page dirty itself");
+
+	EXPECT_FAIL(EIO, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	EXPECT_TRUE(vt_page_dirty(self->map));
+	EXPECT_TRUE(map_is(self->map, 0, 1));
+
+	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
+}
+
+struct reporter {
+	int fd;
+	const unsigned char *page;
+	int result;
+	int error;
+};
+
+/*
+ * Once the call's write has failed and its fsync waits in the pager, take
+ * the error report of the same open file with fsync().
+ */
+static void *take_report(void *arg)
+{
+	struct reporter *r = arg;
+	struct vmsync_stats st;
+	double deadline = vt_now() + 60;
+
+	while (vt_now() < deadline &&
+	       (vmsync_get_stats(&st) || !st.requests_pending ||
+		vt_page_dirty(r->page) || vt_page_writeback(r->page)))
+		usleep(10000);
+	r->result = fsync(r->fd);
+	r->error = errno;
+	return NULL;
+}
+
+/*
+ * A write of the call fails and another thread's fsync() on the same open
+ * file takes the error report before the call's own fsync() runs: the
+ * call still keeps the page dirty, and fails, for its data is not on the
+ * disk.
+ */
+TEST_F_TIMEOUT(eio, report_taken_during_call, 120)
+{
+	struct reporter r = { .fd = self->fd, .page = self->map };
+	pthread_t thread;
+
+	ASSERT_OK(vt_write_file(DELAY_HOOK, "5000"));
+	dirty(self->map, 0, 1);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, take_report, &r));
+	EXPECT_FAIL(EIO, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	/* The thread got the report (not a new failure of its own). */
+	EXPECT_EQ(-1, r.result);
+	EXPECT_EQ(EIO, r.error);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+	EXPECT_TRUE(map_is(self->map, 0, 1));
+
+	ASSERT_OK(vt_write_file(DELAY_HOOK, "0"));
+	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
+}
+
+/* ---- ENOSPC: a loop device whose backing file cannot grow ---- */
+
+#define NOSPC_OUTER_BLOCKS	8192		/* 32 MiB of 4 KiB blocks */
+#define NOSPC_IMAGE_BYTES	(16 << 20)
+
+FIXTURE(nospc) {
+	char scratch[128];
+	char dir[64];
+	char outer[96];
+	char inner[96];
+	char image[128];
+	char filler[128];
+	char path[160];
+	char loopdev[32];
+	int image_fd;
+	int filler_fd;
+	int loop_fd;
+	int fd;
+	int probe;		/* another file, to ask ext4 what it reports */
+	int disk;
+	unsigned char *map;
+	bool outer_mounted;
+	bool inner_mounted;
+	bool formatted;
+	char wb_centisecs[32];
+};
+
+/* The whole image written, so that no block of it needs allocating. */
+static int write_image(const char *path)
+{
+	size_t chunk = 1 << 20;
+	char *buf = calloc(1, chunk);
+	off_t off;
+	int fd, ret = -1;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !buf)
+		goto out;
+	for (off = 0; off < NOSPC_IMAGE_BYTES; off += chunk)
+		if (pwrite(fd, buf, chunk, off) != (ssize_t)chunk)
+			goto out;
+	ret = fsync(fd);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Attach the image to a free loop device, with direct I/O. */
+static int loop_attach(int image_fd, int *loop_fd, char *dev, size_t len)
+{
+	struct loop_config cfg;
+	char path[96], dio[8] = "";
+	int ctl, nr, i;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -1;
+	nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (nr < 0)
+		return -1;
+	snprintf(dev, len, "/dev/loop%d", nr);
+	/* devtmpfs creates the node asynchronously. */
+	for (i = 0; i < 100 && access(dev, F_OK); i++)
+		usleep(10000);
+	*loop_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (*loop_fd < 0)
+		return -1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.fd = (__u32)image_fd;
+	cfg.block_size = 4096;
+	/* Detached once the last user (the mount, our descriptor) is gone. */
+	cfg.info.lo_flags = LO_FLAGS_DIRECT_IO | LO_FLAGS_AUTOCLEAR;
+	if (ioctl(*loop_fd, LOOP_CONFIGURE, &cfg))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/block/loop%d/loop/dio", nr);
+	if (vt_read_file(path, dio, sizeof(dio)) || dio[0] != '1')
+		return -1;
+	return 0;
+}
+
+/* Fallocate from *off on until not even one more block fits: 0, or -1. */
+static int fill(int fd, off_t *off)
+{
+	off_t len = NOSPC_OUTER_BLOCKS * 4096LL;
+
+	while (len >= 4096) {
+		if (!fallocate(fd, 0, *off, len))
+			*off += len;
+		else if (errno == ENOSPC)
+			len /= 2;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Take the blocks of the test file and of the probe out of the image, and
+ * every free block of the outer file system into the filler: writing the
+ * page then needs a block nobody can have.  The filler is closed and
+ * opened again until that adds nothing: ext4 keeps blocks preallocated
+ * for a file until its last writer closes it, and gives them to another
+ * file's allocation when it runs out.
+ */
+static int starve(int fd, int probe, int image_fd, const char *filler,
+		  int *filler_fd)
+{
+	int64_t phys = vt_file_phys(fd, 0);
+	int64_t probe_phys = vt_file_phys(probe, 0);
+	off_t off = 0, before;
+	int round;
+
+	if (phys < 0 || probe_phys < 0 ||
+	    fallocate(image_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      phys, P) ||
+	    fallocate(image_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      probe_phys, P) ||
+	    syncfs(image_fd))
+		return -1;
+	for (round = 0; round < 8; round++) {
+		before = off;
+		if (fill(*filler_fd, &off))
+			return -1;
+		close(*filler_fd);
+		*filler_fd = open(filler, O_RDWR | O_CLOEXEC);
+		if (*filler_fd < 0 || syncfs(*filler_fd))
+			return -1;
+		if (round && off == before)
+			break;
+	}
+	ksft_print_msg("outer file system full: filler %lld KiB after %d rounds\n",
+		       (long long)off / 1024, round + 1);
+	return round < 8 ? 0 : -1;
+}
+
+/*
+ * What ext4 itself reports for such a write: write() and fsync() of the
+ * probe file, whose block is gone too.  ENOSPC on 6.12; 6.1's
+ * ext4_finish_bio() records EIO whatever the block layer said.
+ */
+static int fs_errno(int probe)
+{
+	unsigned char *buf = malloc(P);
+	int ret = -1;
+
+	if (!buf)
+		return -1;
+	memset(buf, 0x5a, P);
+	if (pwrite(probe, buf, P, 0) == (ssize_t)P)
+		ret = fsync(probe) ? errno : 0;
+	free(buf);
+	return ret;
+}
+
+/* Space comes back: the filler's blocks are free once that commits. */
+static int feed(int filler_fd)
+{
+	if (ftruncate(filler_fd, 0))
+		return -1;
+	return syncfs(filler_fd);
+}
+
+FIXTURE_SETUP(nospc)
+{
+	const char *scratch = getenv("VMSYNC_SCRATCH_DEV");
+	int ret;
+
+	self->image_fd = -1;
+	self->filler_fd = -1;
+	self->loop_fd = -1;
+	self->fd = -1;
+	self->probe = -1;
+	self->disk = -1;
+	self->map = MAP_FAILED;
+	if (!scratch || !*scratch)
+		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare disk");
+	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
+	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
+				self->wb_centisecs, sizeof(self->wb_centisecs)));
+	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
+
+	snprintf(self->dir, sizeof(self->dir), "/tmp/vmsync-nospc-%d",
+		 getpid());
+	snprintf(self->outer, sizeof(self->outer), "%s/outer", self->dir);
+	snprintf(self->inner, sizeof(self->inner), "%s/inner", self->dir);
+	snprintf(self->image, sizeof(self->image), "%s/image", self->outer);
+	snprintf(self->filler, sizeof(self->filler), "%s/filler", self->outer);
+	snprintf(self->path, sizeof(self->path), "%s/file", self->inner);
+	ASSERT_OK(mkdir(self->dir, 0755));
+	ASSERT_OK(mkdir(self->outer, 0755));
+	ASSERT_OK(mkdir(self->inner, 0755));
+
+	/* The outer file system: small, nothing reserved for root. */
+	self->formatted = true;
+	ASSERT_EQ(0, run("mke2fs -F -q -t ext4 -b 4096 -m 0 %s %d",
+			 self->scratch, NOSPC_OUTER_BLOCKS));
+	ASSERT_OK(mount(self->scratch, self->outer, "ext4", 0, NULL));
+	self->outer_mounted = true;
+
+	/*
+	 * The inner one, made in the written image: no discard, no zeroing
+	 * by punching holes (UNIX_IO_NOZEROOUT), inode tables and journal
+	 * written now rather than later.
+	 */
+	ASSERT_OK(write_image(self->image));
+	ASSERT_OK(setenv("UNIX_IO_NOZEROOUT", "1", 1));
+	ret = run("mke2fs -F -q -t ext4 -b 4096 -m 0 -E %s %s",
+		  "nodiscard,lazy_itable_init=0,lazy_journal_init=0",
+		  self->image);
+	unsetenv("UNIX_IO_NOZEROOUT");
+	ASSERT_EQ(0, ret);
+	self->image_fd = open(self->image, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->image_fd);
+	/* Every block of it allocated. */
+	ASSERT_EQ(NOSPC_IMAGE_BYTES, lseek(self->image_fd, 0, SEEK_HOLE));
+	self->filler_fd = open(self->filler, O_RDWR | O_CREAT | O_CLOEXEC,
+			       0600);
+	ASSERT_LE(0, self->filler_fd);
+
+	ASSERT_OK(loop_attach(self->image_fd, &self->loop_fd, self->loopdev,
+			      sizeof(self->loopdev)));
+	ASSERT_OK(mount(self->loopdev, self->inner, "ext4", 0, NULL));
+	self->inner_mounted = true;
+
+	self->fd = vt_create_file(self->inner, "file", 2, false);
+	ASSERT_LE(0, self->fd);
+	self->probe = vt_create_file(self->inner, "probe", 1, false);
+	ASSERT_LE(0, self->probe);
+	self->disk = vt_disk_open(self->fd);
+	ASSERT_LE(0, self->disk);
+	self->map = mmap(NULL, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->map);
+	ASSERT_TRUE(map_is(self->map, 0, 0));
+	ASSERT_TRUE(map_is(self->map, 1, 0));
+	ASSERT_OK(starve(self->fd, self->probe, self->image_fd, self->filler,
+			 &self->filler_fd));
+	/* The punched block reads as zeros on the loop device now. */
+	ASSERT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, 0));
+}
+
+FIXTURE_TEARDOWN(nospc)
+{
+	/* Space first, so that unmounting can write what is dirty. */
+	if (self->filler_fd >= 0) {
+		feed(self->filler_fd);
+		close(self->filler_fd);
+	}
+	if (self->map != MAP_FAILED)
+		munmap(self->map, 2 * P);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->probe >= 0)
+		close(self->probe);
+	if (self->disk >= 0)
+		close(self->disk);
+	if (self->inner_mounted)
+		umount(self->inner);
+	if (self->loop_fd >= 0)
+		close(self->loop_fd);
+	if (self->image_fd >= 0)
+		close(self->image_fd);
+	if (self->outer_mounted)
+		umount(self->outer);
+	rmdir(self->inner);
+	rmdir(self->outer);
+	rmdir(self->dir);
+	/* Leave the disk as the test VM made it, for the tests after us. */
+	if (self->formatted)
+		run("mke2fs -F -q -t ext4 -b 4096 %s", self->scratch);
+	if (self->wb_centisecs[0])
+		vt_sysctl_set("vm/dirty_writeback_centisecs",
+			      self->wb_centisecs);
+}
+
+/*
+ * MS_SYNC, then vm_msync(SYNCHRONOUS), over a page whose block the device
+ * cannot provide: the error fsync() would report (ENOSPC), the page stays
+ * dirty, and the next call after space came back writes it.
+ */
+TEST_F_TIMEOUT(nospc, enospc_keeps_page_dirty, 300)
+{
+	struct vmsync_vm_msync_result res;
+	uintptr_t addr = (uintptr_t)self->map;
+	unsigned long long written;
+	int want = fs_errno(self->probe);
+
+	ksft_print_msg("ext4 reports %s for a write the device has no space for\n",
+		       want > 0 ? strerror(want) : "nothing");
+	ASSERT_TRUE(want == ENOSPC || want == EIO);
+	dirty(self->map, 0, 1);
+	written = 0;
+	EXPECT_FAIL(want, vmsync_msync_counts(self->map, 2 * P, MS_SYNC,
+					      &written, NULL));
+	EXPECT_EQ(1, written);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+	EXPECT_TRUE(map_is(self->map, 0, 1));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, 0));
+	/* Still no space: written again, failing again. */
+	written = 0;
+	EXPECT_FAIL(want, vmsync_msync_counts(self->map, 2 * P, MS_SYNC,
+					      &written, NULL));
+	EXPECT_EQ(1, written);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+
+	ASSERT_OK(feed(self->filler_fd));
+	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 1, vt_fill(1, 0)));
+
+	/* vm_msync: KERN_MEMORY_ERROR with that errno. */
+	ASSERT_OK(starve(self->fd, self->probe, self->image_fd, self->filler,
+			 &self->filler_fd));
+	dirty(self->map, 0, 2);
+	EXPECT_EQ(KERN_MEMORY_ERROR,
+		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
+				  VM_SYNC_SYNCHRONOUS, &res));
+	EXPECT_EQ(want, res.error);
+	EXPECT_EQ(1, res.pages_returned);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+
+	ASSERT_OK(feed(self->filler_fd));
+	EXPECT_EQ(KERN_SUCCESS,
+		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
+				  VM_SYNC_SYNCHRONOUS, &res));
+	EXPECT_EQ(1, res.pages_returned);
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 2)));
+}
+
+TEST_HARNESS_MAIN
