@@ -154,17 +154,18 @@ static void on_sigbus(int sig)
 }
 
 /* Does touching *p (reading, or writing 0x5a) raise SIGBUS? */
-static bool sigbus_on(volatile unsigned char *p, bool write)
+static bool sigbus_on(unsigned char *p, bool write)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	volatile bool bus = true;
+	bool bus = true;
 
 	sigaction(SIGBUS, &sa, &old);
 	if (!sigsetjmp(probe_env, 1)) {
+		/* The access itself, which the compiler may not drop. */
 		if (write)
-			*p = 0x5a;
+			__atomic_store_n(p, 0x5a, __ATOMIC_RELAXED);
 		else
-			(void)*p;
+			(void)__atomic_load_n(p, __ATOMIC_RELAXED);
 		bus = false;
 	}
 	sigaction(SIGBUS, &old, NULL);
@@ -276,8 +277,8 @@ FIXTURE_VARIANT(midcall) {
 	int flags;
 	bool discards;		/* dirty pages are dropped, not written */
 	bool drops;		/* clean pages are dropped afterwards */
-	bool async;		/* no fsync: writes are started (and, before
-				 * a drop, waited for) */
+	/* No fsync: writes are started (and, before a drop, waited for). */
+	bool async;
 };
 
 FIXTURE_VARIANT_ADD(midcall, ms_sync) {
@@ -324,7 +325,33 @@ FIXTURE_SETUP(midcall)
 	ASSERT_OK(vt_sysctl_set("vm/dirty_expire_centisecs", "360000"));
 }
 
-static void file_close(FIXTURE_DATA(midcall) *self)
+static const char *const mkfs_args[] = {
+	"-F", "-q", "-t", "ext4", "-b", "4096", NULL, NULL
+};
+
+/* mke2fs with 4 KiB blocks on dev: its exit status. */
+static int mkfs(const char *dev)
+{
+	const char *args[ARRAY_SIZE(mkfs_args)];
+
+	memcpy(args, mkfs_args, sizeof(args));
+	args[ARRAY_SIZE(args) - 2] = dev;
+	return run_tool("mke2fs", args);
+}
+
+/* e2fsck -fn on dev: its exit status. */
+static int fsck(const char *dev)
+{
+	const char *args[4];
+
+	args[0] = "-f";
+	args[1] = "-n";
+	args[2] = dev;
+	args[3] = NULL;
+	return run_tool("e2fsck", args);
+}
+
+static void file_close(struct _test_data_midcall *self)
 {
 	if (self->map != MAP_FAILED)
 		munmap(self->map, NP * P);
@@ -340,7 +367,7 @@ static void file_close(FIXTURE_DATA(midcall) *self)
 	self->path[0] = '\0';
 }
 
-static void scratch_release(FIXTURE_DATA(midcall) *self)
+static void scratch_release(struct _test_data_midcall *self)
 {
 	double deadline = vt_now() + 10;
 
@@ -363,8 +390,7 @@ FIXTURE_TEARDOWN(midcall)
 	if (self->dev) {
 		scratch_release(self);
 		/* Leave the disk as the test VM made it, for the tests after us. */
-		run_tool("mke2fs", (const char *[]){ "-F", "-q", "-t", "ext4",
-						     self->dev, NULL });
+		mkfs(self->dev);
 	}
 	if (self->wb_centisecs[0])
 		vt_sysctl_set("vm/dirty_writeback_centisecs",
@@ -379,7 +405,7 @@ FIXTURE_TEARDOWN(midcall)
  * mapped shared and writable, every page dirtied with generation GEN.
  */
 static void file_open(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(midcall) *self, const char *name)
+		      struct _test_data_midcall *self, const char *name)
 {
 	snprintf(self->path, sizeof(self->path), "%s/%s-%d", self->dir, name,
 		 getpid());
@@ -394,7 +420,7 @@ static void file_open(struct __test_metadata *_metadata,
 	dirty(self->map, 0, NP);
 }
 
-static void call_init(struct call *c, const FIXTURE_VARIANT(midcall) *variant,
+static void call_init(struct call *c, const struct _fixture_variant_midcall *variant,
 		      void *addr, size_t len)
 {
 	memset(c, 0, sizeof(*c));
@@ -406,15 +432,16 @@ static void call_init(struct call *c, const FIXTURE_VARIANT(midcall) *variant,
 
 /* The call's result: nothing failed. */
 static void expect_success(struct __test_metadata *_metadata,
-			   const FIXTURE_VARIANT(midcall) *variant,
+			   const struct _fixture_variant_midcall *variant,
 			   struct call *c)
 {
 	if (variant->kind == CALL_MSYNC) {
 		EXPECT_EQ(0, c->ret) TH_LOG("errno %d (%s)", c->err,
 					    strerror(c->err));
 	} else {
-		EXPECT_EQ(KERN_SUCCESS, c->ret) TH_LOG("%s, errno %d",
-			vmsync_kern_return_string(c->ret), c->err);
+		EXPECT_EQ(KERN_SUCCESS, c->ret)
+			TH_LOG("%s, errno %d",
+			       vmsync_kern_return_string(c->ret), c->err);
 	}
 }
 
@@ -486,11 +513,8 @@ TEST_F_TIMEOUT(midcall, truncate, 300)
 	 * dirties it again; without an fsync in the call (asynchronous), the
 	 * drop finds it dirty and writes it once more before dropping it.
 	 */
-	if (variant->discards) {
-		EXPECT_EQ(0, c.written);
-	} else {
-		EXPECT_EQ(NP + (variant->async && variant->drops), c.written);
-	}
+	EXPECT_EQ(variant->discards ? 0 :
+		  NP + (variant->async && variant->drops), c.written);
 	if (variant->discards) {
 		EXPECT_EQ(NP, c.discarded);
 	} else if (variant->drops) {
@@ -695,8 +719,7 @@ TEST_F_TIMEOUT(midcall, remount_read_only, 300)
 		snprintf(self->mnt, sizeof(self->mnt), "%s/midcall-mnt-XXXXXX",
 			 vt_test_dir());
 		ASSERT_NE(NULL, mkdtemp(self->mnt));
-		ASSERT_EQ(0, run_tool("mke2fs", (const char *[]){ "-F", "-q",
-			"-t", "ext4", "-b", "4096", self->dev, NULL }));
+		ASSERT_EQ(0, mkfs(self->dev));
 		ASSERT_OK(mount(self->dev, self->mnt, "ext4", 0, NULL));
 		self->mounted = true;
 		snprintf(self->dir, sizeof(self->dir), "%s", self->mnt);
@@ -715,7 +738,8 @@ TEST_F_TIMEOUT(midcall, remount_read_only, 300)
 				 0);
 		ASSERT_NE(MAP_FAILED, self->map);
 		for (i = 0; i < NP; i++) {
-			(void)*(volatile unsigned char *)(self->map + i * P);
+			(void)__atomic_load_n(self->map + i * P,
+					      __ATOMIC_RELAXED);
 			ASSERT_TRUE(vt_page_dirty(self->map + i * P));
 		}
 
@@ -760,8 +784,7 @@ TEST_F_TIMEOUT(midcall, remount_read_only, 300)
 	file_close(self);
 	ASSERT_OK(umount(self->mnt));
 	self->mounted = false;
-	EXPECT_EQ(0, run_tool("e2fsck", (const char *[]){ "-f", "-n",
-							  self->dev, NULL }));
+	EXPECT_EQ(0, fsck(self->dev));
 	free(buf);
 }
 
