@@ -304,6 +304,7 @@ struct vmsync_sync_req *vmsync_synchronize(struct vmsync_call *call,
 void vmsync_synchronize_completed(struct vmsync_sync_req *req, int result)
 {
 	struct vmsync_object *obj = req->obj;
+	struct vmsync_call *call = req->call;
 	unsigned long flags;
 
 	trace_vmsync_synchronize_completed(req, result);
@@ -315,8 +316,20 @@ void vmsync_synchronize_completed(struct vmsync_sync_req *req, int result)
 	wake_up(&obj->room);
 
 	atomic64_dec(&vmsync_counters.requests_pending);
-	vmsync_call_finish(req->call, result);
+	/*
+	 * Drop the pager's reference before the caller wakes, so that the
+	 * caller's own put is the last one and releases the file in the
+	 * caller's context, before the call returns.  Dropped afterwards, in
+	 * a work item, it could be the last: fput() from a kernel thread is
+	 * deferred, and the file (its inode, its mount) would stay busy after
+	 * the call returned, so that umount right after it failed with EBUSY.
+	 * The request may be freed here when its caller gave up; the call
+	 * lives on through the reference taken first.
+	 */
+	refcount_inc(&call->ref);
 	vmsync_sync_req_put(req);
+	vmsync_call_finish(call, result);
+	vmsync_call_put(call);
 }
 
 /* The caller gives up on a request the pager has not been given yet. */
