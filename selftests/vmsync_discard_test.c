@@ -365,6 +365,7 @@ TEST_F_TIMEOUT(scratch, fault_into_hole_never_shows_deleted_data, 300)
 {
 	struct scratch *s = &self->s;
 	struct vmsync_vm_msync_result res;
+	bool kept = variant->kept;
 	size_t i;
 	int kr;
 
@@ -376,10 +377,22 @@ TEST_F_TIMEOUT(scratch, fault_into_hole_never_shows_deleted_data, 300)
 		memset(s->map + i * P, VICTIM, P);
 	for (i = 0; i < NV; i++)
 		ASSERT_TRUE(vt_page_dirty(s->map + i * P));
+	/*
+	 * Whether a nearly full ext3 disk allocates at fault time is ext4's
+	 * free-space estimate's to decide (ext4_nonda_switch()); the debug
+	 * kernel's has been seen to delay the allocation instead.  The pages
+	 * are then the delayed case, discarded as zeros; either way no
+	 * deleted byte may show.
+	 */
+	if (kept && variant->nearly_full && vt_file_phys(s->fd, 0) < 0) {
+		TH_LOG("%s: the allocation was delayed: the delayed case is checked",
+		       variant->fstype);
+		kept = false;
+	}
 
 	kr = vmsync_vm_msync(SELF, addr_of(s->map), NV * P, INVAL, &res);
 	EXPECT_EQ(0, res.pages_returned);
-	if (variant->kept) {
+	if (kept) {
 		EXPECT_EQ(KERN_FAILURE, kr);
 		EXPECT_EQ(EOPNOTSUPP, res.error);
 		EXPECT_EQ(0, res.pages_discarded);
@@ -394,7 +407,7 @@ TEST_F_TIMEOUT(scratch, fault_into_hole_never_shows_deleted_data, 300)
 		for (i = 0; i < NV; i++)
 			EXPECT_FALSE(vt_resident(s->map + i * P));
 	}
-	check_no_secret(_metadata, s, variant->kept ? VICTIM : 0);
+	check_no_secret(_metadata, s, kept ? VICTIM : 0);
 }
 
 /*
