@@ -45,7 +45,19 @@ static int raw_msync(uint64_t addr, uint64_t len, uint32_t flags,
 	return ioctl(fd, VMSYNC_IOC_MSYNC, args);
 }
 
-TESTFILE_FIXTURE(msync);
+FIXTURE(msync) {
+	struct testfile f;
+};
+
+FIXTURE_SETUP(msync)
+{
+	testfile_setup(_metadata, &self->f);
+}
+
+FIXTURE_TEARDOWN(msync)
+{
+	testfile_teardown(&self->f);
+}
 
 /* The same, once for each MS_INVALIDATE combination. */
 FIXTURE(invalidate) {

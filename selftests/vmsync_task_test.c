@@ -45,8 +45,19 @@
 			EXPECT_EQ(err, _errno);			\
 	} while (0)
 
-/* Tests on one test file (vmsync_testfile.h). */
-TESTFILE_FIXTURE(vm);
+FIXTURE(vm) {
+	struct testfile f;
+};
+
+FIXTURE_SETUP(vm)
+{
+	testfile_setup(_metadata, &self->f);
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	testfile_teardown(&self->f);
+}
 
 /* --- handles: what they do, and when they stop working ---------------- */
 

@@ -115,21 +115,6 @@ static inline bool page_written(struct testfile *f, size_t page, unsigned int ge
 	       vt_disk_page_is(f->disk, f->fd, page, vt_fill(page, gen));
 }
 
-/* A kselftest fixture holding one struct testfile, self->f. */
-#define TESTFILE_FIXTURE(name)						\
-	FIXTURE(name) {							\
-		struct testfile f;					\
-	};								\
-	FIXTURE_SETUP(name)						\
-	{								\
-		testfile_setup(_metadata, &self->f);			\
-	}								\
-	FIXTURE_TEARDOWN(name)						\
-	{								\
-		testfile_teardown(&self->f);				\
-	}								\
-	struct __testfile_fixture_##name
-
 #define EXPECT_UNTOUCHED(page)	EXPECT_TRUE(page_untouched(&self->f, page))
 #define EXPECT_WRITTEN(page, gen) EXPECT_TRUE(page_written(&self->f, page, gen))
 

@@ -50,8 +50,19 @@ static vm_address_t addr_of(const void *p)
 	return (vm_address_t)p;
 }
 
-/* Tests on one test file (vmsync_testfile.h). */
-TESTFILE_FIXTURE(vm);
+FIXTURE(vm) {
+	struct testfile f;
+};
+
+FIXTURE_SETUP(vm)
+{
+	testfile_setup(_metadata, &self->f);
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	testfile_teardown(&self->f);
+}
 
 /* --- the checks of SPEC section 3, in order ------------------------- */
 
