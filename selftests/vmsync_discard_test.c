@@ -53,39 +53,6 @@ static vm_address_t addr_of(const void *p)
 	return (vm_address_t)p;
 }
 
-/*
- * Run a shell command line; its exit status, or -1.  A program of that
- * name next to the test is preferred (the test VM's busybox has smaller
- * e2fsprogs of its own, which its shell prefers to $PATH).
- */
-static int run(const char *fmt, ...)
-{
-	char line[512], cmd[1024], exe[512], tool[600], *slash;
-	size_t word;
-	ssize_t n;
-	va_list ap;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	word = strcspn(line, " ");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(tool, sizeof(tool), "%s/%.*s", exe, (int)word, line);
-	if (access(tool, X_OK))
-		snprintf(cmd, sizeof(cmd), "%s", line);
-	else
-		snprintf(cmd, sizeof(cmd), "%s%s", tool, line + word);
-	status = system(cmd);
-	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Does buf[0..len) contain byte c anywhere? */
 static bool has_byte(const unsigned char *buf, size_t len, unsigned char c)
 {
@@ -207,7 +174,7 @@ static void sd_teardown(struct scratch *self)
 		umount(self->dir);
 	rmdir(self->dir);
 	/* Leave the disk as the test VM made it, for the tests after us. */
-	run("mke2fs -F -q -t ext4 -b 4096 %s", self->dev);
+	vt_run("mke2fs -F -q -t ext4 -b 4096 %s", self->dev);
 	if (self->wb_centisecs[0])
 		vt_sysctl_set("vm/dirty_writeback_centisecs",
 			      self->wb_centisecs);
@@ -229,10 +196,10 @@ static int scratch_mount(struct scratch *self, const char *fstype,
 
 	if (blocks)
 		snprintf(size, sizeof(size), "%lu", blocks);
-	if (run("mke2fs -F -q -t %s -b 4096 -m 0 %s %s", fstype, self->dev,
-		size))
+	if (vt_run("mke2fs -F -q -t %s -b 4096 -m 0 %s %s", fstype,
+		   self->dev, size))
 		return -1;
-	if (tune && run("tune2fs %s %s > /dev/null", tune, self->dev))
+	if (tune && vt_run("tune2fs %s %s > /dev/null", tune, self->dev))
 		return -1;
 	if (mount(self->dev, self->dir, "ext4", 0, NULL))
 		return -1;
@@ -474,7 +441,7 @@ TEST_F_TIMEOUT(bdev, mounted_block_device_kept, 300)
 	}
 	ASSERT_OK(umount(s->dir));
 	s->mounted = false;
-	EXPECT_EQ(0, run("e2fsck -fn %s > /dev/null 2>&1", s->dev));
+	EXPECT_EQ(0, vt_run("e2fsck -fn %s > /dev/null 2>&1", s->dev));
 
 	/* Nobody holds it now: a change to its last page is discarded. */
 	last = size - (off_t)P;
@@ -491,7 +458,7 @@ TEST_F_TIMEOUT(bdev, mounted_block_device_kept, 300)
 	free(page);
 	munmap(dev, size);
 	close(disk);
-	EXPECT_EQ(0, run("e2fsck -fn %s > /dev/null 2>&1", s->dev));
+	EXPECT_EQ(0, vt_run("e2fsck -fn %s > /dev/null 2>&1", s->dev));
 }
 
 /* --- ext4 with its defaults, on the test file system ----------------- */

@@ -75,35 +75,6 @@ static bool map_is(const unsigned char *map, size_t page, unsigned int gen)
 	return vt_all(map + page * P, P, vt_fill(page, gen));
 }
 
-/* Run a command line whose first word is a tool next to us or in $PATH. */
-static int run(const char *fmt, ...)
-{
-	char line[512], cmd[1024], exe[512], tool[600], *slash;
-	size_t word;
-	ssize_t n;
-	va_list ap;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	word = strcspn(line, " ");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(tool, sizeof(tool), "%s/%.*s", exe, (int)word, line);
-	if (access(tool, X_OK))
-		snprintf(cmd, sizeof(cmd), "%s", line);
-	else
-		snprintf(cmd, sizeof(cmd), "%s%s", tool, line + word);
-	status = system(cmd);
-	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* ---- write errors: a device-mapper table failing one data block ---- */
 
 FIXTURE(eio) {
@@ -576,8 +547,8 @@ FIXTURE_SETUP(nospc)
 
 	/* The outer file system: small, nothing reserved for root. */
 	self->formatted = true;
-	ASSERT_EQ(0, run("mke2fs -F -q -t ext4 -b 4096 -m 0 %s %d",
-			 self->scratch, NOSPC_OUTER_BLOCKS));
+	ASSERT_EQ(0, vt_run("mke2fs -F -q -t ext4 -b 4096 -m 0 %s %d",
+			    self->scratch, NOSPC_OUTER_BLOCKS));
 	ASSERT_OK(mount(self->scratch, self->outer, "ext4", 0, NULL));
 	self->outer_mounted = true;
 
@@ -588,9 +559,9 @@ FIXTURE_SETUP(nospc)
 	 */
 	ASSERT_OK(write_image(self->image));
 	ASSERT_OK(setenv("UNIX_IO_NOZEROOUT", "1", 1));
-	ret = run("mke2fs -F -q -t ext4 -b 4096 -m 0 -E %s %s",
-		  "nodiscard,lazy_itable_init=0,lazy_journal_init=0",
-		  self->image);
+	ret = vt_run("mke2fs -F -q -t ext4 -b 4096 -m 0 -E %s %s",
+		     "nodiscard,lazy_itable_init=0,lazy_journal_init=0",
+		     self->image);
 	unsetenv("UNIX_IO_NOZEROOUT");
 	ASSERT_EQ(0, ret);
 	self->image_fd = open(self->image, O_RDWR | O_CLOEXEC);
@@ -651,7 +622,7 @@ FIXTURE_TEARDOWN(nospc)
 	rmdir(self->dir);
 	/* Leave the disk as the test VM made it, for the tests after us. */
 	if (self->formatted)
-		run("mke2fs -F -q -t ext4 -b 4096 %s", self->scratch);
+		vt_run("mke2fs -F -q -t ext4 -b 4096 %s", self->scratch);
 	if (self->wb_centisecs[0])
 		vt_sysctl_set("vm/dirty_writeback_centisecs",
 			      self->wb_centisecs);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,34 @@ bool vt_resident(const void *addr)
 	if (mincore(page, vt_page, &vec))
 		return false;
 	return vec & 1;
+}
+
+int vt_run(const char *fmt, ...)
+{
+	char line[512], cmd[1024], exe[512], tool[600], *slash;
+	size_t word;
+	ssize_t n;
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	word = strcspn(line, " ");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(tool, sizeof(tool), "%s/%.*s", exe, (int)word, line);
+	if (access(tool, X_OK))
+		snprintf(cmd, sizeof(cmd), "%s", line);
+	else
+		snprintf(cmd, sizeof(cmd), "%s%s", tool, line + word);
+	status = system(cmd);
+	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int vt_in_child(int (*fn)(void *arg), void *arg)

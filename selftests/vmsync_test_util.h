@@ -52,6 +52,14 @@ bool vt_page_writeback(const void *addr);
 /* Is the page at addr in the page cache (mincore)? */
 bool vt_resident(const void *addr);
 
+/*
+ * Run a shell command line built from fmt; its exit status, or -1.  A
+ * program of the first word's name next to the test program is preferred
+ * (the test VM's busybox has smaller e2fsprogs of its own, which its shell
+ * prefers to $PATH).
+ */
+int vt_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Run fn(arg) in a child process; its exit status, or -1. */
 int vt_in_child(int (*fn)(void *arg), void *arg);
 
