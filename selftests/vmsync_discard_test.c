@@ -134,8 +134,7 @@ struct scratch {
 	int fd;
 	unsigned char *map;
 	unsigned char *buf;
-	char wb_centisecs[32];
-	char expire_centisecs[32];
+	struct vt_writeback wb;
 };
 
 static void sd_setup(struct __test_metadata *_metadata, struct scratch *self)
@@ -154,14 +153,7 @@ static void sd_setup(struct __test_metadata *_metadata, struct scratch *self)
 	ASSERT_NE(NULL, self->buf);
 	ASSERT_LE(0, vmsync_fd()) TH_LOG("%s", vmsync_strerror(errno));
 	/* Nothing but the call under test writes a dirty page. */
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				self->wb_centisecs,
-				sizeof(self->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_get("vm/dirty_expire_centisecs",
-				self->expire_centisecs,
-				sizeof(self->expire_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_expire_centisecs", "360000"));
+	ASSERT_OK(vt_writeback_off(&self->wb));
 }
 
 static void sd_teardown(struct scratch *self)
@@ -175,12 +167,7 @@ static void sd_teardown(struct scratch *self)
 	rmdir(self->dir);
 	/* Leave the disk as the test VM made it, for the tests after us. */
 	vt_run("mke2fs -F -q -t ext4 -b 4096 %s", self->dev);
-	if (self->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs",
-			      self->wb_centisecs);
-	if (self->expire_centisecs[0])
-		vt_sysctl_set("vm/dirty_expire_centisecs",
-			      self->expire_centisecs);
+	vt_writeback_restore(&self->wb);
 	free(self->buf);
 }
 

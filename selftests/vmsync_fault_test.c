@@ -89,7 +89,7 @@ FIXTURE(eio) {
 	unsigned char *map;
 	bool mounted;
 	bool created;
-	char wb_centisecs[32];
+	struct vt_writeback wb;
 };
 
 /* The whole scratch disk, linear; or with the file's first page failing. */
@@ -128,9 +128,7 @@ FIXTURE_SETUP(eio)
 	if (!scratch || !*scratch)
 		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare ext4 disk");
 	/* Nothing but the calls under test may write the page. */
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				self->wb_centisecs, sizeof(self->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
+	ASSERT_OK(vt_writeback_off(&self->wb));
 	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
 	self->sectors = vt_dev_sectors(scratch);
 	ASSERT_LT(0, self->sectors);
@@ -169,9 +167,7 @@ FIXTURE_TEARDOWN(eio)
 	vt_write_file(DELAY_HOOK, "0");
 	if (self->created)
 		eio_table(self->fd, self->scratch, self->sectors, false);
-	if (self->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs",
-			      self->wb_centisecs);
+	vt_writeback_restore(&self->wb);
 	if (self->map && self->map != MAP_FAILED)
 		munmap(self->map, 2 * P);
 	if (self->other >= 0)
@@ -374,7 +370,7 @@ FIXTURE(nospc) {
 	bool outer_mounted;
 	bool inner_mounted;
 	bool formatted;
-	char wb_centisecs[32];
+	struct vt_writeback wb;
 };
 
 /* The whole image written, so that no block of it needs allocating. */
@@ -530,9 +526,7 @@ FIXTURE_SETUP(nospc)
 	if (!scratch || !*scratch)
 		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare disk");
 	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				self->wb_centisecs, sizeof(self->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
+	ASSERT_OK(vt_writeback_off(&self->wb));
 
 	snprintf(self->dir, sizeof(self->dir), "/tmp/vmsync-nospc-%d",
 		 getpid());
@@ -623,9 +617,7 @@ FIXTURE_TEARDOWN(nospc)
 	/* Leave the disk as the test VM made it, for the tests after us. */
 	if (self->formatted)
 		vt_run("mke2fs -F -q -t ext4 -b 4096 %s", self->scratch);
-	if (self->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs",
-			      self->wb_centisecs);
+	vt_writeback_restore(&self->wb);
 }
 
 /*

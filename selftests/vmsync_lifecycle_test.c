@@ -222,8 +222,7 @@ FIXTURE(life) {
 	int fd, disk;
 	unsigned char *map;
 	pid_t child;		/* a process to make task handles for */
-	char wb_centisecs[32];
-	char expire_centisecs[32];
+	struct vt_writeback wb;
 };
 
 FIXTURE_SETUP(life)
@@ -246,14 +245,7 @@ FIXTURE_SETUP(life)
 		       DELAY_HOOK);
 
 	/* Nothing but the calls under test writes a dirty page. */
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				self->wb_centisecs,
-				sizeof(self->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_get("vm/dirty_expire_centisecs",
-				self->expire_centisecs,
-				sizeof(self->expire_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_expire_centisecs", "360000"));
+	ASSERT_OK(vt_writeback_off(&self->wb));
 
 	snprintf(self->path, sizeof(self->path), "%s/lifecycle-%d",
 		 vt_test_dir(), getpid());
@@ -295,12 +287,7 @@ FIXTURE_TEARDOWN(life)
 		close(self->fd);
 	if (self->disk >= 0)
 		close(self->disk);
-	if (self->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs",
-			      self->wb_centisecs);
-	if (self->expire_centisecs[0])
-		vt_sysctl_set("vm/dirty_expire_centisecs",
-			      self->expire_centisecs);
+	vt_writeback_restore(&self->wb);
 	/* Our descriptors are closed: the module can be loaded again. */
 	ensure_loaded();
 	vt_write_file(DELAY_HOOK, "0");

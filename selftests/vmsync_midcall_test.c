@@ -268,8 +268,7 @@ FIXTURE(midcall) {
 	char path[512];
 	int fd, disk;
 	unsigned char *map;
-	char wb_centisecs[32];
-	char expire_centisecs[32];
+	struct vt_writeback wb;
 };
 
 FIXTURE_VARIANT(midcall) {
@@ -315,14 +314,7 @@ FIXTURE_SETUP(midcall)
 		TH_LOG("no %s: load the selftests' build of the module",
 		       DELAY_HOOK);
 	/* Nothing but the call under test (or the remount) writes. */
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				self->wb_centisecs,
-				sizeof(self->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_get("vm/dirty_expire_centisecs",
-				self->expire_centisecs,
-				sizeof(self->expire_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_expire_centisecs", "360000"));
+	ASSERT_OK(vt_writeback_off(&self->wb));
 }
 
 static const char *const mkfs_args[] = {
@@ -392,12 +384,7 @@ FIXTURE_TEARDOWN(midcall)
 		/* Leave the disk as the test VM made it, for the tests after us. */
 		mkfs(self->dev);
 	}
-	if (self->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs",
-			      self->wb_centisecs);
-	if (self->expire_centisecs[0])
-		vt_sysctl_set("vm/dirty_expire_centisecs",
-			      self->expire_centisecs);
+	vt_writeback_restore(&self->wb);
 }
 
 /*

@@ -657,7 +657,7 @@ FIXTURE(dmfs) {
 	unsigned char *map;
 	bool mounted;
 	bool created;
-	char wb_centisecs[32];
+	struct vt_writeback wb;
 };
 
 #define DM_NAME "vmsync-selftest"
@@ -677,9 +677,7 @@ FIXTURE_SETUP(dmfs)
 	 * writeback.  (No sync() either: the flusher work it queues can run
 	 * late, into the test, and write the page the test dirtied.)
 	 */
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				self->wb_centisecs, sizeof(self->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
+	ASSERT_OK(vt_writeback_off(&self->wb));
 	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
 	self->sectors = vt_dev_sectors(scratch);
 	ASSERT_LT(0, self->sectors);
@@ -716,9 +714,7 @@ FIXTURE_SETUP(dmfs)
 
 FIXTURE_TEARDOWN(dmfs)
 {
-	if (self->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs",
-			      self->wb_centisecs);
+	vt_writeback_restore(&self->wb);
 	char table[1024];
 
 	if (self->created) {

@@ -1054,8 +1054,7 @@ FIXTURE(race) {
 	char dir[4096];
 	char cpath[4200], tpath[4200], spath[4200];
 	int disk;
-	char wb_centisecs[32];
-	char expire_centisecs[32];
+	struct vt_writeback wb;
 };
 
 /* File S: SLOTS pages of generation 0, on the disk, out of the cache. */
@@ -1151,23 +1150,12 @@ FIXTURE_SETUP(race)
 	 * Nothing but the calls under test writes the stable file's pages:
 	 * a sync that claims success without writing leaves the disk behind.
 	 */
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				self->wb_centisecs, sizeof(self->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_get("vm/dirty_expire_centisecs",
-				self->expire_centisecs,
-				sizeof(self->expire_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_expire_centisecs", "360000"));
+	ASSERT_OK(vt_writeback_off(&self->wb));
 }
 
 FIXTURE_TEARDOWN(race)
 {
-	if (self->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs",
-			      self->wb_centisecs);
-	if (self->expire_centisecs[0])
-		vt_sysctl_set("vm/dirty_expire_centisecs",
-			      self->expire_centisecs);
+	vt_writeback_restore(&self->wb);
 	if (R.arena && R.arena != MAP_FAILED)
 		munmap(R.arena, ARENA_PAGES * P);
 	if (R.cfd >= 0) {

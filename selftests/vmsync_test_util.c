@@ -346,6 +346,27 @@ int vt_sysctl_set(const char *name, const char *value)
 	return vt_write_file(path, value);
 }
 
+int vt_writeback_off(struct vt_writeback *saved)
+{
+	if (vt_sysctl_get("vm/dirty_writeback_centisecs", saved->interval,
+			  sizeof(saved->interval)) ||
+	    vt_sysctl_get("vm/dirty_expire_centisecs", saved->expire,
+			  sizeof(saved->expire)))
+		return -1;
+	if (vt_sysctl_set("vm/dirty_writeback_centisecs", "0") ||
+	    vt_sysctl_set("vm/dirty_expire_centisecs", "360000"))
+		return -1;
+	return 0;
+}
+
+void vt_writeback_restore(const struct vt_writeback *saved)
+{
+	if (saved->interval[0])
+		vt_sysctl_set("vm/dirty_writeback_centisecs", saved->interval);
+	if (saved->expire[0])
+		vt_sysctl_set("vm/dirty_expire_centisecs", saved->expire);
+}
+
 long vt_ext4_delalloc_blocks(int fd)
 {
 	char name[64], path[128], value[32];

@@ -58,7 +58,7 @@ bool vt_resident(const void *addr);
  * (the test VM's busybox has smaller e2fsprogs of its own, which its shell
  * prefers to $PATH).
  */
-int vt_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vt_run(const char *fmt, ...);
 
 /* Run fn(arg) in a child process; its exit status, or -1. */
 int vt_in_child(int (*fn)(void *arg), void *arg);
@@ -69,6 +69,20 @@ int vt_write_file(const char *path, const char *text);
 /* The same for /proc/sys/<name>. */
 int vt_sysctl_get(const char *name, char *buf, size_t len);
 int vt_sysctl_set(const char *name, const char *value);
+
+/*
+ * Background writeback off (vm.dirty_writeback_centisecs 0, pages expire
+ * after an hour), so that nothing but the calls under test writes a dirty
+ * page; vt_writeback_restore() puts back what vt_writeback_off() found.
+ * A zeroed struct restores nothing.
+ */
+struct vt_writeback {
+	char interval[32];
+	char expire[32];
+};
+
+int vt_writeback_off(struct vt_writeback *saved);
+void vt_writeback_restore(const struct vt_writeback *saved);
 
 /* ext4's delayed_allocation_blocks of the file system of fd; -1 if none. */
 long vt_ext4_delalloc_blocks(int fd);

@@ -56,8 +56,7 @@ struct testfile {
 	int fd;
 	int disk;
 	unsigned char *map;
-	char wb_centisecs[32];
-	char expire_centisecs[32];
+	struct vt_writeback wb;
 };
 
 static void testfile_setup(struct __test_metadata *_metadata,
@@ -75,22 +74,12 @@ static void testfile_setup(struct __test_metadata *_metadata,
 		      f->fd, 0);
 	ASSERT_NE(MAP_FAILED, f->map);
 
-	ASSERT_OK(vt_sysctl_get("vm/dirty_writeback_centisecs",
-				f->wb_centisecs, sizeof(f->wb_centisecs)));
-	ASSERT_OK(vt_sysctl_get("vm/dirty_expire_centisecs",
-				f->expire_centisecs,
-				sizeof(f->expire_centisecs)));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_writeback_centisecs", "0"));
-	ASSERT_OK(vt_sysctl_set("vm/dirty_expire_centisecs", "360000"));
+	ASSERT_OK(vt_writeback_off(&f->wb));
 }
 
 static void testfile_teardown(struct testfile *f)
 {
-	if (f->wb_centisecs[0])
-		vt_sysctl_set("vm/dirty_writeback_centisecs", f->wb_centisecs);
-	if (f->expire_centisecs[0])
-		vt_sysctl_set("vm/dirty_expire_centisecs",
-			      f->expire_centisecs);
+	vt_writeback_restore(&f->wb);
 	if (f->map && f->map != MAP_FAILED)
 		munmap(f->map, NPAGES * P);
 	if (f->fd > 0) {
