@@ -340,7 +340,8 @@ static void expect_refused(struct __test_metadata *_metadata)
 }
 
 /* Unload, check that nothing is left, load again. */
-static void reload(struct __test_metadata *_metadata, struct _test_data_life *self)
+/* Unload the unused module; nothing it registered may be left. */
+static void unload_unused(struct __test_metadata *_metadata)
 {
 	unsigned int i;
 
@@ -352,6 +353,11 @@ static void reload(struct __test_metadata *_metadata, struct _test_data_life *se
 		ASSERT_NE(0, access(what, F_OK))
 			TH_LOG("%s is left after the unload", what);
 	}
+}
+
+static void reload(struct __test_metadata *_metadata, struct _test_data_life *self)
+{
+	unload_unused(_metadata);
 	ASSERT_EQ(0, load(self->kofd)) TH_LOG("%s", strerror(errno));
 }
 
@@ -570,7 +576,7 @@ TEST_F_TIMEOUT(life, busy_while_call_in_flight, 300)
 TEST_F_TIMEOUT(life, unload_after_killed_caller, 300)
 {
 	unsigned int ms = base_delay_ms();
-	double deadline, t;
+	double deadline, t, start;
 	int attempt, status;
 	unsigned char byte;
 	pid_t pid;
@@ -582,6 +588,7 @@ TEST_F_TIMEOUT(life, unload_after_killed_caller, 300)
 		byte = 0x31 + attempt;
 		snprintf(text, sizeof(text), "%u", ms);
 		ASSERT_OK(vt_write_file(DELAY_HOOK, text));
+		start = vt_now();
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (!pid) {
@@ -618,9 +625,16 @@ TEST_F_TIMEOUT(life, unload_after_killed_caller, 300)
 		}
 	}
 	t = vt_now();
-	reload(_metadata, self);
+	unload_unused(_metadata);
 	ksft_print_msg("unload with a dead caller's request pending: %.0f ms (delay %u ms)\n",
 		       (vt_now() - t) * 1000, ms);
+	/*
+	 * The request was queued after start, its answer delayed by ms (less
+	 * a timer tick): an unload that waited for it cannot end earlier.
+	 */
+	EXPECT_LE(start + ms / 1000.0 - 0.05, vt_now())
+		TH_LOG("the module went before its pager's answer");
+	ASSERT_EQ(0, load(self->kofd)) TH_LOG("%s", strerror(errno));
 	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 3, byte));
 }
 
