@@ -9,6 +9,8 @@
 #                             run the selftests on Debian's 6.1 and 6.12 and
 #                             on a debug kernel built from linux-source-6.12
 #   make check-full           the same, with the long fuzz, race and load runs
+#   make bench                vmsync against Linux's own calls, in the test
+#                             kernels (docs/performance.md)
 #   make lint                 checkpatch --strict, sparse and W=1
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
 
@@ -42,7 +44,8 @@ DESTDIR ?=
 KSRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
 KSRC := $(BUILD)/ksrc
 
-.PHONY: all module lib selftests demo run check check-full lint install clean deps
+.PHONY: all module lib selftests demo run check check-full bench bench-prog \
+	lint install clean deps
 
 all: module lib selftests demo
 
@@ -123,6 +126,18 @@ check: deps
 # The long run of the same tests (see scripts/check and README).
 check-full: deps
 	@VMSYNC_CHECK_FULL=1 scripts/check
+
+# vmsync against Linux's own calls in the test kernels (docs/performance.md).
+bench: deps
+	@scripts/bench
+
+bench-prog: $(BUILD)/bench/vmsync_bench
+
+# Static, for the test VM; LMDB's msync() calls go through --wrap.
+$(BUILD)/bench/vmsync_bench: bench/vmsync_bench.c userlib/vmsync.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(DEMO_CFLAGS) -static bench/vmsync_bench.c userlib/vmsync.c \
+		-Wl,--wrap=msync -llmdb -lpthread -o $@
 
 lint: $(KSRC)/.extracted
 	@KSRC=$(KSRC) scripts/lint
