@@ -262,8 +262,16 @@ static int __init vmsync_init(void)
 	/* Without it the module still loads, without task handles. */
 	vmsync_task_init();
 
-	/* Unbound: synchronize requests of several objects fsync at once. */
-	vmsync_wq = alloc_workqueue(VMSYNC_NAME, WQ_UNBOUND, 0);
+	/*
+	 * Per-CPU: a caller's request runs on the caller's CPU, in a worker
+	 * that starts when the caller goes to sleep waiting for it, and wakes
+	 * it there.  An unbound queue ran it on another CPU, and each call
+	 * paid a cross-CPU wake-up there and back.  Requests that sleep on
+	 * I/O still run side by side: the pool starts another worker.  No
+	 * WQ_MEM_RECLAIM: fsync may flush file systems' work queues that have
+	 * none, which a reclaim queue may not.
+	 */
+	vmsync_wq = alloc_workqueue(VMSYNC_NAME, 0, 0);
 	if (!vmsync_wq)
 		return -ENOMEM;
 	vmsync_test_hooks_init();
