@@ -350,12 +350,13 @@ static void print_json(void)
 		json_stat("vmsync", &r->vmsync, ",");
 		json_stat("native", &r->native, ",");
 		json_stat("ratio", &r->ratio, "");
-		if (r->goal != NONE)
+		if (r->goal != NONE) {
 			printf(",\"target\":{\"on\":\"%s\",\"op\":\"%s\",",
 			       r->goal_vmsync ? "vmsync" : "ratio",
 			       r->goal == AT_MOST ? "<=" : ">=");
 			printf("\"value\":%.2f,\"met\":%s}", r->target,
 			       strcmp(verdict(r), "met") ? "false" : "true");
+		}
 		printf("}");
 	}
 	printf("]}\n");
