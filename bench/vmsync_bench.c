@@ -509,9 +509,9 @@ static void bench_dirty(size_t npages, unsigned int nreps)
 		}
 	}
 	add_row("2", "ms", AT_MOST, 1.10, v, nat, n,
-		"MS_SYNC, %zu dirty pages vs msync", npages);
+		"MS_SYNC, %zu dirty page(s) vs msync", npages);
 	add_row("2", "ms", AT_MOST, 1.10, vm, nat, n,
-		"vm_msync(SYNCHRONOUS), %zu dirty pages vs msync", npages);
+		"vm_msync(SYNCHRONOUS), %zu dirty page(s) vs msync", npages);
 	s = stats(v, n);
 	printf("#   %zu pages: vmsync %.1f MiB/s, ", npages, mib / s.med * 1e3);
 	s = stats(nat, n);
@@ -627,7 +627,7 @@ static void bench_start_writeback(size_t npages, unsigned int nreps)
 		call_ok(fsync(sfr_fd), "fsync");
 	}
 	add_row("4", "us", AT_MOST, 1.10, v, nat, n,
-		"MS_ASYNC, %zu dirty pages vs sync_file_range", npages);
+		"MS_ASYNC, %zu dirty page(s) vs sync_file_range", npages);
 	munmap(map, len);
 	close(sfr_fd);
 	unlink(path);
