@@ -275,7 +275,7 @@ static void print_row(const struct row *r)
 			 r->goal_vmsync ? "vmsync " : "",
 			 r->goal == AT_MOST ? "<=" : ">=", r->target,
 			 verdict(r));
-	printf("%-3s %-46s %-9s %9.4g [%.4g-%.4g] %9.4g [%.4g-%.4g]  %5.2f [%.2f-%.2f]  %s\n",
+	printf("%-3s %-56s %-9s %9.4g [%.4g-%.4g] %9.4g [%.4g-%.4g]  %5.2f [%.2f-%.2f]  %s\n",
 	       r->id, r->what, r->unit, r->vmsync.med, r->vmsync.min,
 	       r->vmsync.max, r->native.med, r->native.min, r->native.max,
 	       r->ratio.med, r->ratio.min, r->ratio.max, target);
@@ -897,7 +897,7 @@ int main(void)
 	printf("# vmsync_bench: seed %llu, repetitions x%u%s, files in %s\n",
 	       (unsigned long long)seed, reps_scale,
 	       quick ? ", quick (numbers mean nothing)" : "", dir);
-	printf("%-3s %-46s %-9s %-24s %-24s  %-20s  %s\n", "#", "what", "unit",
+	printf("%-3s %-56s %-9s %-24s %-24s  %-20s  %s\n", "#", "what", "unit",
 	       "vmsync median [range]", "native median [range]",
 	       "ratio median [range]", "target");
 	writeback_off();
