@@ -134,9 +134,11 @@ bench: deps
 bench-prog: $(BUILD)/bench/vmsync_bench
 
 # Static, for the test VM; LMDB's msync() calls go through --wrap.
-$(BUILD)/bench/vmsync_bench: bench/vmsync_bench.c userlib/vmsync.c $(LIB_HDRS)
+$(BUILD)/bench/vmsync_bench: bench/vmsync_bench.c userlib/vmsync.c \
+		selftests/vmsync_test_util.c selftests/vmsync_test_util.h $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(DEMO_CFLAGS) -static bench/vmsync_bench.c userlib/vmsync.c \
+	$(CC) $(DEMO_CFLAGS) -Iselftests -static bench/vmsync_bench.c \
+		userlib/vmsync.c selftests/vmsync_test_util.c \
 		-Wl,--wrap=msync -llmdb -lpthread -o $@
 
 lint: $(KSRC)/.extracted

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "vmsync.h"
+#include "vmsync_test_util.h"
 
 #define P		4096UL
 #define MAX_REPS	64
@@ -189,42 +190,24 @@ static unsigned char *map_file(int fd, size_t len)
 
 /* --- background writeback off ------------------------------------------- */
 
+/* The flusher's period and the dirty thresholds (sysctl names under vm/). */
 static const char *const vm_knobs[] = {
-	"/proc/sys/vm/dirty_writeback_centisecs",
-	"/proc/sys/vm/dirty_expire_centisecs",
-	"/proc/sys/vm/dirty_background_ratio",
-	"/proc/sys/vm/dirty_ratio",
+	"vm/dirty_writeback_centisecs",
+	"vm/dirty_expire_centisecs",
+	"vm/dirty_background_ratio",
+	"vm/dirty_ratio",
 };
 
 static const char *const vm_quiet[] = { "0", "360000", "90", "95" };
 static char vm_saved[4][32];
-
-static int knob(const char *path, const char *set, char *get, size_t size)
-{
-	int fd = open(path, set ? O_WRONLY : O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	if (set)
-		n = write(fd, set, strlen(set));
-	else
-		n = read(fd, get, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	if (get)
-		get[n] = '\0';
-	return 0;
-}
 
 static void writeback_off(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < 4; i++)
-		if (knob(vm_knobs[i], NULL, vm_saved[i], sizeof(vm_saved[i])) ||
-		    knob(vm_knobs[i], vm_quiet[i], NULL, 0))
+		if (vt_sysctl_get(vm_knobs[i], vm_saved[i], sizeof(vm_saved[i])) ||
+		    vt_sysctl_set(vm_knobs[i], vm_quiet[i]))
 			fprintf(stderr, "vmsync_bench: cannot set %s\n",
 				vm_knobs[i]);
 }
@@ -235,7 +218,7 @@ static void writeback_restore(void)
 
 	for (i = 0; i < 4; i++)
 		if (vm_saved[i][0])
-			knob(vm_knobs[i], vm_saved[i], NULL, 0);
+			vt_sysctl_set(vm_knobs[i], vm_saved[i]);
 }
 
 /* --- results ------------------------------------------------------------ */
