@@ -273,6 +273,17 @@ static bool vmsync_folio_write_failed(struct folio *folio)
  * dirty_folio, as a write fault would.  The pages of a block device someone
  * holds are the holder's (buffers, journal heads): left alone.
  *
+ * ext4 writes a block that delayed allocation or fallocate() gave the
+ * file into an unwritten extent, and converts the extent to written when
+ * the write ends, unless it failed (ext4_end_io_end()): the block then
+ * stays unwritten, reads as zeros, and its buffer says mapped and written.
+ * Writing such a buffer again would put the data on the disk but leave
+ * the extent unwritten, and the file would read zeros once the folio is
+ * evicted.  So the buffers of an ext4 folio are marked unwritten again:
+ * ext4's writeback then looks the block up (mpage_map_one_extent()), and
+ * converts its extent once the new write succeeds; a block whose extent
+ * is already written is simply found mapped.
+ *
  * File systems without buffer heads (XFS, btrfs, NFS, ...) keep no trace of
  * which folio failed: their folios are left as Linux leaves them.
  *
@@ -289,10 +300,13 @@ int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
 	struct folio_batch fbatch;
 	struct buffer_head *bh;
 	unsigned int i;
+	bool ext4;
 	int ret = 0;
 
 	if (vmsync_bdev_held(mapping))
 		return 0;
+	ext4 = S_ISREG(mapping->host->i_mode) &&
+	       !strcmp(mapping->host->i_sb->s_type->name, "ext4");
 	folio_batch_init(&fbatch);
 	while (!ret && filemap_get_folios(mapping, &index, last, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
@@ -315,6 +329,8 @@ int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
 				bh = folio_buffers(folio);
 				do {
 					clear_buffer_write_io_error(bh);
+					if (ext4)
+						set_buffer_unwritten(bh);
 					bh = bh->b_this_page;
 				} while (bh != folio_buffers(folio));
 				folio_mark_dirty(folio);

@@ -7,7 +7,7 @@
  * bytes on the disk.  Checked on the disk (O_DIRECT), in the page flags
  * (kpageflags) and through the calls' results.
  *
- * Run as root.  Both fixtures need $VMSYNC_SCRATCH_DEV, a spare disk:
+ * Run as root.  Every fixture needs $VMSYNC_SCRATCH_DEV, a spare disk:
  *
  * - "eio" mounts the ext4 file system on it behind a device-mapper table
  *   whose "error" target covers exactly the test file's first page (found
@@ -17,6 +17,10 @@
  *   error target receives no flushes, and metadata and journal writes go
  *   to the linear parts.  Tables are swapped without freezing the file
  *   system, which would write the dirty page itself.
+ *
+ * - "eio_block" does the same for a page whose block the failing write
+ *   itself allocates or first writes, with the error coming late, through
+ *   a "delay" target, as a disk's does (see the fixture).
  *
  * - "nospc" formats it as a small ext4 file system (the outer one) holding
  *   the image of another, attached to a loop device with direct I/O and
@@ -53,6 +57,8 @@
 #include <pthread.h>
 
 #include <linux/falloc.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 
 #include "kselftest_harness.h"
@@ -92,35 +98,89 @@ FIXTURE(eio) {
 	struct vt_writeback wb;
 };
 
-/* The whole scratch disk, linear; or with the file's first page failing. */
-static int eio_table(int fd, const char *scratch, uint64_t sectors,
-		     bool fail)
+/*
+ * The whole scratch disk, linear; or with the page at byte phys of the
+ * disk served by the device-mapper target fail ("error", or one that ends
+ * in an error later).
+ */
+static int eio_table_at(const char *scratch, uint64_t sectors, int64_t phys,
+			const char *fail)
 {
 	unsigned long long sec, nsec = P / 512;
 	char table[1024];
-	int64_t phys;
 
-	if (!fail) {
+	if (phys < 0) {
 		snprintf(table, sizeof(table), "0 %llu linear %s 0",
 			 (unsigned long long)sectors, scratch);
 		return vt_dm_swap(DM_NAME, table);
 	}
-	phys = vt_file_phys(fd, 0);
-	if (phys < 0)
-		return -1;
 	sec = (unsigned long long)phys / 512;
 	snprintf(table, sizeof(table),
-		 "0 %llu linear %s 0;%llu %llu error;%llu %llu linear %s %llu",
-		 sec, scratch, sec, nsec, sec + nsec,
+		 "0 %llu linear %s 0;%llu %llu %s;%llu %llu linear %s %llu",
+		 sec, scratch, sec, nsec, fail, sec + nsec,
 		 (unsigned long long)sectors - sec - nsec, scratch, sec + nsec);
 	return vt_dm_swap(DM_NAME, table);
+}
+
+/* The whole scratch disk, linear; or with the file's first page failing. */
+static int eio_table(int fd, const char *scratch, uint64_t sectors,
+		     bool fail)
+{
+	int64_t phys = -1;
+
+	if (fail) {
+		phys = vt_file_phys(fd, 0);
+		if (phys < 0)
+			return -1;
+	}
+	return eio_table_at(scratch, sectors, phys, "error");
+}
+
+/*
+ * The scratch disk behind a linear device-mapper table, mounted: the
+ * device's path in dev, the mount point in mnt.
+ */
+static int eio_mount(const char *scratch, uint64_t sectors, char *dev,
+		     size_t devlen, char *mnt, size_t mntlen, bool *created,
+		     bool *mounted)
+{
+	char table[1024], bdi[64];
+	struct stat st;
+
+	snprintf(table, sizeof(table), "0 %llu linear %s 0",
+		 (unsigned long long)sectors, scratch);
+	if (vt_dm_create(DM_NAME, table, dev, devlen))
+		return -1;
+	*created = true;
+	/* A share of the background threshold: see vmsync_msync_test's dmfs. */
+	if (stat(dev, &st))
+		return -1;
+	snprintf(bdi, sizeof(bdi), "/sys/class/bdi/%u:%u/min_ratio",
+		 major(st.st_rdev), minor(st.st_rdev));
+	if (vt_write_file(bdi, "10"))
+		return -1;
+	snprintf(mnt, mntlen, "/tmp/vmsync-fault-%d", getpid());
+	if (mkdir(mnt, 0755))
+		return -1;
+	if (mount(dev, mnt, "ext4", 0, NULL))
+		return -1;
+	*mounted = true;
+	return 0;
+}
+
+/* Undo eio_mount(). */
+static void eio_unmount(const char *mnt, bool created, bool mounted)
+{
+	if (mounted)
+		umount(mnt);
+	rmdir(mnt);
+	if (created)
+		vt_dm_remove(DM_NAME);
 }
 
 FIXTURE_SETUP(eio)
 {
 	const char *scratch = getenv("VMSYNC_SCRATCH_DEV");
-	char table[1024], bdi[64];
-	struct stat st;
 
 	self->fd = -1;
 	self->other = -1;
@@ -132,20 +192,9 @@ FIXTURE_SETUP(eio)
 	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
 	self->sectors = vt_dev_sectors(scratch);
 	ASSERT_LT(0, self->sectors);
-	snprintf(table, sizeof(table), "0 %llu linear %s 0",
-		 (unsigned long long)self->sectors, scratch);
-	ASSERT_OK(vt_dm_create(DM_NAME, table, self->dev, sizeof(self->dev)));
-	self->created = true;
-	/* A share of the background threshold: see vmsync_msync_test's dmfs. */
-	ASSERT_OK(stat(self->dev, &st));
-	snprintf(bdi, sizeof(bdi), "/sys/class/bdi/%u:%u/min_ratio",
-		 major(st.st_rdev), minor(st.st_rdev));
-	ASSERT_OK(vt_write_file(bdi, "10"));
-	snprintf(self->mnt, sizeof(self->mnt), "/tmp/vmsync-fault-%d",
-		 getpid());
-	ASSERT_OK(mkdir(self->mnt, 0755));
-	ASSERT_OK(mount(self->dev, self->mnt, "ext4", 0, NULL));
-	self->mounted = true;
+	ASSERT_OK(eio_mount(scratch, self->sectors, self->dev,
+			    sizeof(self->dev), self->mnt, sizeof(self->mnt),
+			    &self->created, &self->mounted));
 	snprintf(self->path, sizeof(self->path), "%s/file", self->mnt);
 	self->fd = vt_create_file(self->mnt, "file", 2, false);
 	ASSERT_LE(0, self->fd);
@@ -178,11 +227,7 @@ FIXTURE_TEARDOWN(eio)
 	}
 	if (self->disk >= 0)
 		close(self->disk);
-	if (self->mounted)
-		umount(self->mnt);
-	rmdir(self->mnt);
-	if (self->created)
-		vt_dm_remove(DM_NAME);
+	eio_unmount(self->mnt, self->created, self->mounted);
 }
 
 /*
@@ -344,6 +389,180 @@ TEST_F_TIMEOUT(eio, report_taken_during_call, 120)
 	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
 	EXPECT_FALSE(vt_page_dirty(self->map));
 	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
+}
+
+/* ---- write errors on a block the failed write allocated ---- */
+
+/*
+ * More pages than ext4's mb_stream_req (16 blocks): the file's blocks are
+ * allocated per inode, next to their neighbours, not from a per-CPU group
+ * preallocation, so a page punched out gets its old block back.
+ */
+#define BLOCK_FILE_PAGES	32
+
+/* Byte on the disk of the file's byte off, and its extent's flags. */
+static int64_t extent_at(int fd, off_t off, uint32_t *flags)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext;
+	} q;
+
+	memset(&q, 0, sizeof(q));
+	q.fm.fm_start = (uint64_t)off;
+	q.fm.fm_length = 1;
+	q.fm.fm_extent_count = 1;
+	if (ioctl(fd, FS_IOC_FIEMAP, &q.fm) || q.fm.fm_mapped_extents != 1 ||
+	    (uint64_t)off < q.ext.fe_logical ||
+	    (uint64_t)off >= q.ext.fe_logical + q.ext.fe_length)
+		return -1;
+	*flags = q.ext.fe_flags;
+	return (int64_t)(q.ext.fe_physical + ((uint64_t)off -
+					      q.ext.fe_logical));
+}
+
+/*
+ * Page 0 of the file has no block written before the failing write: it is
+ * a hole (delayed allocation: the write allocates the block), or a block
+ * fallocate() reserved (an unwritten extent, which the write converts).
+ * ext4 converts the extent only when the write succeeds, so a write that
+ * failed leaves it unwritten: a later write of the page must convert it,
+ * or the file reads zeros once the page is evicted.
+ *
+ * The error must come as a disk's does, after the write was submitted:
+ * the "error" target ends the bio inside submit_bio(), and ext4 then
+ * converts the extent whatever the bio's status (ext4_put_io_end()).
+ * Hence a "delay" target in front of a device that fails everything.
+ */
+#define DM_ERR_NAME	"vmsync-fault-err"
+FIXTURE(eio_block) {
+	char scratch[128];
+	char dev[64];
+	char mnt[64];
+	char path[128];
+	uint64_t sectors;
+	int64_t phys;		/* where the page's block is, or will be */
+	int fd;
+	int disk;
+	unsigned char *map;
+	bool mounted;
+	bool created;
+	bool err_created;
+	char fail[128];		/* the failing part's target */
+	struct vt_writeback wb;
+};
+
+FIXTURE_VARIANT(eio_block) {
+	bool fallocated;
+};
+
+FIXTURE_VARIANT_ADD(eio_block, delalloc) {
+	.fallocated = false,
+};
+
+FIXTURE_VARIANT_ADD(eio_block, fallocated) {
+	.fallocated = true,
+};
+
+FIXTURE_SETUP(eio_block)
+{
+	const char *scratch = getenv("VMSYNC_SCRATCH_DEV");
+	char table[64], errdev[64];
+	uint32_t flags;
+
+	self->fd = -1;
+	self->disk = -1;
+	if (!scratch || !*scratch)
+		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare ext4 disk");
+	ASSERT_OK(vt_writeback_off(&self->wb));
+	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
+	self->sectors = vt_dev_sectors(scratch);
+	ASSERT_LT(0, self->sectors);
+	ASSERT_OK(eio_mount(scratch, self->sectors, self->dev,
+			    sizeof(self->dev), self->mnt, sizeof(self->mnt),
+			    &self->created, &self->mounted));
+	snprintf(table, sizeof(table), "0 %zu error", P / 512);
+	ASSERT_OK(vt_dm_create(DM_ERR_NAME, table, errdev, sizeof(errdev)));
+	self->err_created = true;
+	snprintf(self->fail, sizeof(self->fail), "delay %s 0 50", errdev);
+	snprintf(self->path, sizeof(self->path), "%s/file", self->mnt);
+	self->fd = vt_create_file(self->mnt, "file", BLOCK_FILE_PAGES, false);
+	ASSERT_LE(0, self->fd);
+	self->disk = vt_disk_open(self->fd);
+	ASSERT_LE(0, self->disk);
+	self->phys = vt_file_phys(self->fd, 0);
+	ASSERT_LE(0, self->phys);
+	ASSERT_OK(fallocate(self->fd, FALLOC_FL_PUNCH_HOLE |
+			    FALLOC_FL_KEEP_SIZE, 0, P));
+	if (variant->fallocated) {
+		ASSERT_OK(fallocate(self->fd, 0, 0, P));
+		self->phys = extent_at(self->fd, 0, &flags);
+		ASSERT_LE(0, self->phys);
+		ASSERT_TRUE(flags & FIEMAP_EXTENT_UNWRITTEN);
+	}
+	/* Committed: ext4 reuses a freed block only after that. */
+	ASSERT_OK(syncfs(self->fd));
+	self->map = mmap(NULL, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->map);
+	ASSERT_TRUE(map_is(self->map, 1, 0));
+	ASSERT_OK(eio_table_at(self->scratch, self->sectors, self->phys,
+			       self->fail));
+}
+
+FIXTURE_TEARDOWN(eio_block)
+{
+	if (self->created)
+		eio_table_at(self->scratch, self->sectors, -1, NULL);
+	vt_writeback_restore(&self->wb);
+	if (self->map && self->map != MAP_FAILED)
+		munmap(self->map, 2 * P);
+	if (self->fd >= 0) {
+		close(self->fd);
+		unlink(self->path);
+	}
+	if (self->disk >= 0)
+		close(self->disk);
+	eio_unmount(self->mnt, self->created, self->mounted);
+	if (self->err_created)
+		vt_dm_remove(DM_ERR_NAME);
+}
+
+/*
+ * The write that fails is the page's first: once the device works, the
+ * call that writes it again returns 0 only with the data in the file, read
+ * back from the disk after the page left the cache.
+ */
+TEST_F_TIMEOUT(eio_block, rewrite_reaches_file, 120)
+{
+	uint32_t flags = 0;
+	int ret;
+
+	dirty(self->map, 0, 1);
+	ret = vmsync_msync(self->map, 2 * P, MS_SYNC);
+	ASSERT_EQ(self->phys, extent_at(self->fd, 0, &flags))
+		TH_LOG("ext4 put the page elsewhere than the failing block");
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EIO, errno);
+	EXPECT_TRUE(vt_page_dirty(self->map));
+
+	ASSERT_OK(eio_table_at(self->scratch, self->sectors, -1, NULL));
+	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
+	EXPECT_FALSE(vt_page_dirty(self->map));
+	EXPECT_EQ(self->phys, extent_at(self->fd, 0, &flags));
+	EXPECT_FALSE(flags & FIEMAP_EXTENT_UNWRITTEN)
+		TH_LOG("the page's extent is still unwritten");
+	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
+
+	/* Read back from the disk through the file. */
+	ASSERT_OK(munmap(self->map, 2 * P));
+	self->map = NULL;
+	ASSERT_OK(posix_fadvise(self->fd, 0, 0, POSIX_FADV_DONTNEED));
+	self->map = mmap(NULL, 2 * P, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->map);
+	ASSERT_FALSE(vt_resident(self->map));
+	EXPECT_TRUE(map_is(self->map, 0, 1));
+	EXPECT_TRUE(map_is(self->map, 1, 0));
 }
 
 /* ---- ENOSPC: a loop device whose backing file cannot grow ---- */
