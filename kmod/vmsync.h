@@ -107,6 +107,7 @@ struct vmsync_sync_req {
 	loff_t start;
 	loff_t end;			/* inclusive */
 	unsigned int sync_flags;	/* VMSYNC_SYNC_* */
+	bool in_caller;			/* issued by the caller, who waits next */
 	int result;
 	enum vmsync_req_state state;	/* under obj->lock */
 	u64 seq;			/* arrival on obj, under obj->lock */
@@ -159,7 +160,8 @@ void vmsync_call_put(struct vmsync_call *call);
 struct vmsync_sync_req *vmsync_synchronize(struct vmsync_call *call,
 					   struct vmsync_object *obj,
 					   struct file *file, loff_t start,
-					   loff_t end, unsigned int sync_flags);
+					   loff_t end, unsigned int sync_flags,
+					   bool last);
 void vmsync_synchronize_completed(struct vmsync_sync_req *req, int result);
 int vmsync_call_wait(struct vmsync_call *call, struct list_head *reqs);
 void vmsync_sync_req_put(struct vmsync_sync_req *req);

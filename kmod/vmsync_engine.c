@@ -184,7 +184,8 @@ static int vmsync_seg_own_file(struct vmsync_seg *seg)
  * pages, then send synchronize.  Returns the first error; synchronize is
  * sent even so, for the data that did go back.
  */
-static int vmsync_seg_start(struct vmsync_walk *w, struct vmsync_seg *seg)
+static int vmsync_seg_start(struct vmsync_walk *w, struct vmsync_seg *seg,
+			    bool last)
 {
 	const struct vmsync_pager_ops *pager;
 	struct vmsync_sync_req *req;
@@ -213,7 +214,7 @@ static int vmsync_seg_start(struct vmsync_walk *w, struct vmsync_seg *seg)
 	}
 	req = vmsync_synchronize(w->call, seg->obj, seg->file, seg->start,
 				 seg->end, (w->ops & VMSYNC_DO_STABLE) ?
-				 VMSYNC_SYNC_STABLE : 0);
+				 VMSYNC_SYNC_STABLE : 0, last);
 	if (IS_ERR(req))
 		return ret ?: PTR_ERR(req);
 	seg->req = req;
@@ -322,7 +323,7 @@ static int vmsync_batch(struct vmsync_walk *w)
 			break;
 		}
 		/* Not "ret ?: f()": every object is synced. */
-		err = vmsync_seg_start(w, seg);
+		err = vmsync_seg_start(w, seg, i + 1 == w->nr);
 		ret = ret ?: err;
 		if (seg->req)
 			list_add_tail(&seg->req->call_node, &reqs);

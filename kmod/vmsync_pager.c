@@ -229,18 +229,25 @@ static void vmsync_call_finish(struct vmsync_call *call, int result)
  * @start: first byte
  * @end: last byte
  * @sync_flags: VMSYNC_SYNC_*
+ * @last: the caller waits for its call's answers right after this request
  *
  * Issues the request to the pager now, or queues it behind the earlier
  * overlapping ones.  Waits, killably, while the object holds
  * VMSYNC_OBJ_MAX_REQUESTS requests.  The caller puts the request after
  * vmsync_call_wait().
  *
+ * A request issued now and @last is marked in_caller: the caller has
+ * nothing left to start and would only sleep until the answer, so the
+ * pager may do its work in the caller's context rather than in a work item
+ * the caller then waits for (docs/performance.md, case 1).
+ *
  * Return: the request, ERR_PTR(-ENOMEM) or ERR_PTR(-EINTR).
  */
 struct vmsync_sync_req *vmsync_synchronize(struct vmsync_call *call,
 					   struct vmsync_object *obj,
 					   struct file *file, loff_t start,
-					   loff_t end, unsigned int sync_flags)
+					   loff_t end, unsigned int sync_flags,
+					   bool last)
 {
 	struct vmsync_sync_req *req, *prev;
 	unsigned long flags;
@@ -287,6 +294,7 @@ struct vmsync_sync_req *vmsync_synchronize(struct vmsync_call *call,
 	spin_unlock_irqrestore(&obj->lock, flags);
 
 	if (issue) {
+		req->in_caller = last;
 		refcount_inc(&req->ref);
 		vmsync_issue(req);
 	}

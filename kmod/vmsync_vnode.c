@@ -6,9 +6,8 @@
  * data_return writes the dirty pages (data-integrity writeback, so every
  * dirty page is written); synchronize answers once the write-back is queued
  * or, for VMSYNC_SYNC_STABLE, once vfs_fsync_range() has put the data on
- * stable storage, from a work item so that the caller's wait stays
- * killable.  data_request has nothing to do: the file system serves the
- * faults on its files itself.
+ * stable storage.  data_request has nothing to do: the file system serves
+ * the faults on its files itself.
  */
 
 #include <linux/buffer_head.h>
@@ -63,8 +62,16 @@ static void vnode_synchronize(struct vmsync_sync_req *req)
 	unsigned int delay = vmsync_test_sync_delay();
 
 	INIT_DELAYED_WORK(&req->pager_work, vnode_sync_work);
-	if (!delay && !(req->sync_flags & VMSYNC_SYNC_STABLE)) {
-		/* The write-back is queued already: answer now. */
+	/*
+	 * Without VMSYNC_SYNC_STABLE the write-back is queued already: answer
+	 * now.  With it, the fsync runs in the caller when the caller would
+	 * only wait for it next: its waits are then the file system's own, as
+	 * in fsync(2), and the call saves two context switches.  Any other
+	 * request goes to a work item, so that the fsyncs of a batch's files
+	 * overlap and the caller's wait for them stays killable.
+	 */
+	if (!delay && (req->in_caller ||
+		       !(req->sync_flags & VMSYNC_SYNC_STABLE))) {
 		vnode_sync_work(&req->pager_work.work);
 		return;
 	}
