@@ -106,21 +106,16 @@ int vmsync_remove_folio(struct address_space *mapping, struct folio *folio)
 }
 
 /*
- * Drop one clean folio, locked and not under writeback, with the checks
- * made where they cannot race: mlock before unmapping (unmapping would
- * undo it), pins after (no new pin can then be taken through a page
- * table, and a fault needs the folio lock).  A regular file's folio is
- * removed under the lock.  Returns 1 if dropped, 0 if it can be left to
- * invalidate_inode_pages2_range() once unlocked (block devices), or an
- * errno.
+ * Drop one clean folio, locked, not under writeback and already unmapped
+ * from every process.  Pins are checked after unmapping: no new pin can
+ * then be taken through a page table, and a fault needs the folio lock.  A
+ * regular file's folio is removed under the lock.  Returns 1 if dropped, 0
+ * if it can be left to invalidate_inode_pages2_range() once unlocked (block
+ * devices), or an errno.
  */
-static int vmsync_drop_locked(struct address_space *mapping,
-			      struct folio *folio, bool keep_dirty)
+static int vmsync_drop_folio(struct address_space *mapping,
+			     struct folio *folio, bool keep_dirty)
 {
-	if (folio_test_mlocked(folio))
-		return -EBUSY;
-	unmap_mapping_pages(mapping, folio->index, folio_nr_pages(folio),
-			    false);
 	/* Unmapping moves the dirty bits of the page tables to the folio. */
 	if (folio_test_dirty(folio))
 		return keep_dirty ? -EAGAIN : -EBUSY;
@@ -131,6 +126,26 @@ static int vmsync_drop_locked(struct address_space *mapping,
 	if (!filemap_release_folio(folio, GFP_KERNEL))
 		return -EBUSY;
 	return vmsync_remove_folio(mapping, folio) ? -EBUSY : 1;
+}
+
+/*
+ * May @folio, the one after a run of locked folios ending before @next,
+ * join the run?  It is locked only if that needs no wait, since the run's
+ * locks are held: a folio that is locked by someone else, under writeback
+ * or mlocked starts a run of its own instead.  mlock is checked before the
+ * run is unmapped, as unmapping would undo it.
+ */
+static bool vmsync_join_run(struct address_space *mapping,
+			    struct folio *folio, pgoff_t next, bool keep_dirty)
+{
+	if (folio->index != next || (keep_dirty && folio_test_dirty(folio)) ||
+	    !folio_trylock(folio))
+		return false;
+	if (folio->mapping == mapping && !folio_test_writeback(folio) &&
+	    !folio_test_mlocked(folio))
+		return true;
+	folio_unlock(folio);
+	return false;
 }
 
 /**
@@ -157,19 +172,19 @@ int vmsync_drop_clean(struct address_space *mapping, loff_t start,
 	pgoff_t last = end >> PAGE_SHIFT;
 	struct folio_batch fbatch;
 	pgoff_t index = first;
+	unsigned int i, j, k, n;
 	u64 dropped = 0;
-	unsigned int i;
+	pgoff_t next;
 	int ret = 0;
 	int err;
 
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+		n = folio_batch_count(&fbatch);
+		for (i = 0; i < n; i = j) {
 			struct folio *folio = fbatch.folios[i];
-			pgoff_t from = max(folio->index, first);
-			pgoff_t to = min(folio->index + folio_nr_pages(folio) - 1,
-					 last);
 
+			j = i + 1;
 			if (keep_dirty && folio_test_dirty(folio))
 				continue;
 			if (vmsync_bdev_held(mapping)) {
@@ -184,29 +199,60 @@ int vmsync_drop_clean(struct address_space *mapping, loff_t start,
 				folio_unlock(folio);
 				continue;
 			}
-			/* Wait here, killably, rather than in the helper. */
+			/* Wait here, killably, rather than in the helpers. */
 			if (folio_wait_writeback_killable(folio)) {
 				folio_unlock(folio);
 				ret = -EINTR;
 				break;
 			}
-			err = vmsync_drop_locked(mapping, folio, keep_dirty);
-			folio_unlock(folio);
-			if (err == 1) {
-				dropped += folio_nr_pages(folio);
+			if (folio_test_mlocked(folio)) {
+				folio_unlock(folio);
+				ret = ret ?: -EBUSY;
 				continue;
 			}
-			if (err == -EAGAIN)
-				continue;
-			if (err) {
-				ret = ret ?: err;
-				continue;
+			/*
+			 * The folios that follow join a run, unmapped at once:
+			 * one walk of the file's mappings and one TLB flush per
+			 * mapping for the run, rather than per folio.  Not for
+			 * a block device, whose folios are invalidated after
+			 * their unlock: that may wait for a folio lock, which
+			 * must not happen while later folios are held.
+			 */
+			next = folio->index + folio_nr_pages(folio);
+			while (S_ISREG(mapping->host->i_mode) && j < n &&
+			       vmsync_join_run(mapping, fbatch.folios[j], next,
+					       keep_dirty)) {
+				next = fbatch.folios[j]->index +
+				       folio_nr_pages(fbatch.folios[j]);
+				j++;
 			}
-			err = invalidate_inode_pages2_range(mapping, from, to);
-			if (!err && !READ_ONCE(folio->mapping))
-				dropped += folio_nr_pages(folio);
-			else if (err && !(keep_dirty && folio_test_dirty(folio)))
-				ret = err;
+			unmap_mapping_pages(mapping, folio->index,
+					    next - folio->index, false);
+			for (k = i; k < j; k++) {
+				folio = fbatch.folios[k];
+				err = vmsync_drop_folio(mapping, folio,
+							keep_dirty);
+				folio_unlock(folio);
+				if (err == 1) {
+					dropped += folio_nr_pages(folio);
+					continue;
+				}
+				if (err == -EAGAIN)
+					continue;
+				if (err) {
+					ret = ret ?: err;
+					continue;
+				}
+				err = invalidate_inode_pages2_range(mapping,
+					max(folio->index, first),
+					min(folio->index +
+					    folio_nr_pages(folio) - 1, last));
+				if (!err && !READ_ONCE(folio->mapping))
+					dropped += folio_nr_pages(folio);
+				else if (err && !(keep_dirty &&
+						  folio_test_dirty(folio)))
+					ret = err;
+			}
 		}
 		folio_batch_release(&fbatch);
 		if (ret == -EINTR || (ret && ret != -EBUSY))
