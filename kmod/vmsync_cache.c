@@ -148,6 +148,49 @@ static bool vmsync_join_run(struct address_space *mapping,
 	return false;
 }
 
+/*
+ * Unmap a run of locked folios, adjacent in the file, at once; then drop
+ * each and unlock it.  Returns the pages dropped; errors go to *ret as
+ * vmsync_drop_clean() reports them.
+ */
+static u64 vmsync_drop_run(struct address_space *mapping,
+			   struct folio **folios, unsigned int nr,
+			   pgoff_t first, pgoff_t last, bool keep_dirty,
+			   int *ret)
+{
+	pgoff_t index = folios[0]->index;
+	pgoff_t next = folio_next_index(folios[nr - 1]);
+	u64 dropped = 0;
+	unsigned int k;
+	int err;
+
+	unmap_mapping_pages(mapping, index, next - index, false);
+	for (k = 0; k < nr; k++) {
+		struct folio *folio = folios[k];
+		pgoff_t from = max(folio->index, first);
+		pgoff_t to = min(folio_next_index(folio) - 1, last);
+
+		err = vmsync_drop_folio(mapping, folio, keep_dirty);
+		folio_unlock(folio);
+		if (err == 1) {
+			dropped += folio_nr_pages(folio);
+			continue;
+		}
+		if (err == -EAGAIN)
+			continue;
+		if (err) {
+			*ret = *ret ?: err;
+			continue;
+		}
+		err = invalidate_inode_pages2_range(mapping, from, to);
+		if (!err && !READ_ONCE(folio->mapping))
+			dropped += folio_nr_pages(folio);
+		else if (err && !(keep_dirty && folio_test_dirty(folio)))
+			*ret = err;
+	}
+	return dropped;
+}
+
 /**
  * vmsync_drop_clean - drop the cached pages of a range, unmapping them from
  * every process
@@ -172,11 +215,10 @@ int vmsync_drop_clean(struct address_space *mapping, loff_t start,
 	pgoff_t last = end >> PAGE_SHIFT;
 	struct folio_batch fbatch;
 	pgoff_t index = first;
-	unsigned int i, j, k, n;
+	unsigned int i, j, n;
 	u64 dropped = 0;
 	pgoff_t next;
 	int ret = 0;
-	int err;
 
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
@@ -218,41 +260,16 @@ int vmsync_drop_clean(struct address_space *mapping, loff_t start,
 			 * their unlock: that may wait for a folio lock, which
 			 * must not happen while later folios are held.
 			 */
-			next = folio->index + folio_nr_pages(folio);
+			next = folio_next_index(folio);
 			while (S_ISREG(mapping->host->i_mode) && j < n &&
 			       vmsync_join_run(mapping, fbatch.folios[j], next,
 					       keep_dirty)) {
-				next = fbatch.folios[j]->index +
-				       folio_nr_pages(fbatch.folios[j]);
+				next = folio_next_index(fbatch.folios[j]);
 				j++;
 			}
-			unmap_mapping_pages(mapping, folio->index,
-					    next - folio->index, false);
-			for (k = i; k < j; k++) {
-				folio = fbatch.folios[k];
-				err = vmsync_drop_folio(mapping, folio,
-							keep_dirty);
-				folio_unlock(folio);
-				if (err == 1) {
-					dropped += folio_nr_pages(folio);
-					continue;
-				}
-				if (err == -EAGAIN)
-					continue;
-				if (err) {
-					ret = ret ?: err;
-					continue;
-				}
-				err = invalidate_inode_pages2_range(mapping,
-					max(folio->index, first),
-					min(folio->index +
-					    folio_nr_pages(folio) - 1, last));
-				if (!err && !READ_ONCE(folio->mapping))
-					dropped += folio_nr_pages(folio);
-				else if (err && !(keep_dirty &&
-						  folio_test_dirty(folio)))
-					ret = err;
-			}
+			dropped += vmsync_drop_run(mapping, &fbatch.folios[i],
+						   j - i, first, last,
+						   keep_dirty, &ret);
 		}
 		folio_batch_release(&fbatch);
 		if (ret == -EINTR || (ret && ret != -EBUSY))
