@@ -13,9 +13,11 @@
 #                             kernels (docs/performance.md)
 #   make lint                 checkpatch --strict, sparse and W=1
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
+#   make uninstall [PREFIX=/usr/local] [DESTDIR=]
 
-VERSION := 0.2.0
-SOVERSION := 0
+# The one version of the module, the library and its pkg-config file.
+VERSION := $(shell cat $(CURDIR)/VERSION)
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # UTS_RELEASE is what the module's vermagic must match (Debian's 6.1 headers
@@ -45,7 +47,7 @@ KSRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
 KSRC := $(BUILD)/ksrc
 
 .PHONY: all module lib selftests demo run check check-full bench bench-prog \
-	lint install clean deps
+	lint install uninstall clean deps
 
 all: module lib selftests demo
 
@@ -60,6 +62,7 @@ module:
 	fi
 	@mkdir -p $(MODDIR)/kmod
 	@ln -sfn $(CURDIR)/Kbuild $(MODDIR)/Kbuild
+	@ln -sfn $(CURDIR)/VERSION $(MODDIR)/VERSION
 	@ln -sfn $(CURDIR)/uapi $(MODDIR)/uapi
 	@for f in $(KMOD_SRCS); do ln -sfn $(CURDIR)/$$f $(MODDIR)/$$f; done
 	$(MAKE) -C $(KDIR) M=$(MODDIR) VMSYNC_TEST_HOOKS=$(VMSYNC_TEST_HOOKS) modules
@@ -69,6 +72,7 @@ module:
 
 LIBDIR := $(BUILD)/lib
 LIB_HDRS := userlib/vmsync.h uapi/linux/vmsync.h
+LIB_MAP := userlib/libvmsync.map
 
 lib: $(LIBDIR)/libvmsync.a $(LIBDIR)/libvmsync.so
 
@@ -79,8 +83,11 @@ $(LIBDIR)/vmsync.o: userlib/vmsync.c $(LIB_HDRS)
 $(LIBDIR)/libvmsync.a: $(LIBDIR)/vmsync.o
 	$(AR) rcs $@ $^
 
-$(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o
-	$(CC) -shared -Wl,-soname,libvmsync.so.$(SOVERSION) $(LDFLAGS) $^ -o $@
+# Only the symbols of the version script are exported, each with its
+# version node.
+$(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o $(LIB_MAP)
+	$(CC) -shared -Wl,-soname,libvmsync.so.$(SOVERSION) \
+		-Wl,--version-script=$(LIB_MAP) $(LDFLAGS) $< -o $@
 
 $(LIBDIR)/libvmsync.so: $(LIBDIR)/libvmsync.so.$(VERSION)
 	ln -sfn libvmsync.so.$(VERSION) $(LIBDIR)/libvmsync.so.$(SOVERSION)
@@ -146,19 +153,34 @@ lint: $(KSRC)/.extracted
 
 # --- install -----------------------------------------------------------
 
+# The library's header is <vmsync.h>; the ioctl ABI it includes goes under
+# the project's own directory, as <vmsync/ioctl.h>, never into the
+# include/linux/ that linux-libc-dev owns: the installed <vmsync.h> names
+# it so (in this tree it is uapi/linux/vmsync.h, as in the kernel's).
+INSTALLED := lib/libvmsync.a lib/libvmsync.so.$(VERSION) \
+	lib/libvmsync.so.$(SOVERSION) lib/libvmsync.so \
+	lib/pkgconfig/vmsync.pc include/vmsync.h include/vmsync/ioctl.h
+
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/linux
+		$(DESTDIR)$(PREFIX)/include/vmsync
 	install -m 644 $(LIBDIR)/libvmsync.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBDIR)/libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sfn libvmsync.so.$(VERSION) \
 		$(DESTDIR)$(PREFIX)/lib/libvmsync.so.$(SOVERSION)
 	ln -sfn libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvmsync.so
-	install -m 644 userlib/vmsync.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 uapi/linux/vmsync.h $(DESTDIR)$(PREFIX)/include/linux/
+	sed 's|^#include <linux/vmsync.h>$$|#include <vmsync/ioctl.h>|' \
+		userlib/vmsync.h > $(DESTDIR)$(PREFIX)/include/vmsync.h
+	chmod 644 $(DESTDIR)$(PREFIX)/include/vmsync.h
+	install -m 644 uapi/linux/vmsync.h \
+		$(DESTDIR)$(PREFIX)/include/vmsync/ioctl.h
 	# Written here: it names the PREFIX being installed to.
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		userlib/vmsync.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmsync.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/include/vmsync
 
 clean:
 	rm -rf $(BUILD)

@@ -297,4 +297,4 @@ module_exit(vmsync_exit);
 MODULE_AUTHOR("The vmsync developers");
 MODULE_DESCRIPTION("msync with working MS_ASYNC and MS_INVALIDATE, and Mach vm_msync");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.2.0");
+MODULE_VERSION(VMSYNC_VERSION);

@@ -16,6 +16,10 @@
 #include <sys/mman.h>
 #include <sys/types.h>
 
+/*
+ * The ioctl ABI: uapi/linux/vmsync.h in this tree, as in the kernel's;
+ * `make install` puts it at <vmsync/ioctl.h> and names it so on this line.
+ */
 #include <linux/vmsync.h>
 
 #ifdef __cplusplus
