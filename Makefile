@@ -14,6 +14,10 @@
 #   make lint                 checkpatch --strict, sparse and W=1
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
 #   make uninstall [PREFIX=/usr/local] [DESTDIR=]
+#   make modules_install [KDIR=] [DESTDIR=]   the module into
+#                             /lib/modules/<release>/updates/, then depmod
+#   make dkms-source          the source tree DKMS builds, with dkms.conf
+#   make dkms-install [DESTDIR=]   that tree into /usr/src/vmsync-<version>/
 
 # The one version of the module, the library and its pkg-config file.
 VERSION := $(shell cat $(CURDIR)/VERSION)
@@ -47,7 +51,7 @@ KSRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
 KSRC := $(BUILD)/ksrc
 
 .PHONY: all module lib selftests demo run check check-full bench bench-prog \
-	lint install uninstall clean deps
+	lint install uninstall modules_install dkms-source dkms-install clean deps
 
 all: module lib selftests demo
 
@@ -67,6 +71,35 @@ module:
 	@for f in $(KMOD_SRCS); do ln -sfn $(CURDIR)/$$f $(MODDIR)/$$f; done
 	$(MAKE) -C $(KDIR) M=$(MODDIR) VMSYNC_TEST_HOOKS=$(VMSYNC_TEST_HOOKS) modules
 	@echo "vmsync.ko for $(KREL): $(MODDIR)/vmsync.ko"
+
+# The module as the kernel's own `make modules_install` places an
+# out-of-tree one: updates/ comes first in depmod's search order, so it
+# wins over a module of the same name elsewhere.
+modules_install: module
+	install -D -m 644 $(MODDIR)/vmsync.ko \
+		$(DESTDIR)/lib/modules/$(KREL)/updates/vmsync.ko
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KREL)
+
+# The source tree DKMS builds: what the module needs and nothing else.
+DKMS_NAME := vmsync-$(VERSION)
+DKMS_DIR := $(BUILD)/dkms/$(DKMS_NAME)
+DKMS_SRCS := $(filter-out kmod/vmsync_test_hooks.c,$(KMOD_SRCS))
+
+dkms-source: $(DKMS_DIR)/dkms.conf
+
+$(DKMS_DIR)/dkms.conf: dkms.conf.in VERSION Kbuild $(DKMS_SRCS) uapi/linux/vmsync.h
+	rm -rf $(DKMS_DIR)
+	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/uapi/linux
+	install -m 644 Kbuild VERSION $(DKMS_DIR)/
+	install -m 644 $(DKMS_SRCS) $(DKMS_DIR)/kmod/
+	install -m 644 uapi/linux/vmsync.h $(DKMS_DIR)/uapi/linux/
+	sed 's|@VERSION@|$(VERSION)|' dkms.conf.in > $@
+
+# DKMS looks for its sources in /usr/src/<name>-<version>, whatever PREFIX.
+dkms-install: dkms-source
+	install -d $(DESTDIR)/usr/src
+	rm -rf $(DESTDIR)/usr/src/$(DKMS_NAME)
+	cp -R $(DKMS_DIR) $(DESTDIR)/usr/src/
 
 # --- libvmsync ---------------------------------------------------------
 
