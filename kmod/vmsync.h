@@ -180,6 +180,7 @@ int vmsync_drop_unmapped(struct file *file, loff_t start, loff_t end,
 int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
 			  loff_t end, u64 *pages);
 bool vmsync_bdev_held(struct address_space *mapping);
+bool vmsync_ext4_file(const struct inode *inode);
 bool vmsync_buffers_busy(struct folio *folio);
 int vmsync_remove_folio(struct address_space *mapping, struct folio *folio);
 

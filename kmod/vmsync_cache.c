@@ -14,6 +14,7 @@
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
 #include <linux/sched/signal.h>
+#include <linux/string.h>
 
 #include "vmsync.h"
 #include "vmsync_trace.h"
@@ -63,6 +64,21 @@ bool vmsync_bdev_held(struct address_space *mapping)
 	struct inode *inode = mapping->host;
 
 	return S_ISBLK(inode->i_mode) && READ_ONCE(I_BDEV(inode)->bd_holder);
+}
+
+/**
+ * vmsync_ext4_file - is @inode a regular file of ext4?
+ * @inode: the inode
+ *
+ * What the module does to a file's buffers below the page cache (marking a
+ * failed write's blocks unwritten, discarding a delayed block) follows the
+ * rules of ext4, which it has been checked against; on any other file
+ * system it does none of it.
+ */
+bool vmsync_ext4_file(const struct inode *inode)
+{
+	return S_ISREG(inode->i_mode) &&
+	       !strcmp(inode->i_sb->s_type->name, "ext4");
 }
 
 /**
@@ -368,8 +384,7 @@ int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
 
 	if (vmsync_bdev_held(mapping))
 		return 0;
-	ext4 = S_ISREG(mapping->host->i_mode) &&
-	       !strcmp(mapping->host->i_sb->s_type->name, "ext4");
+	ext4 = vmsync_ext4_file(mapping->host);
 	folio_batch_init(&fbatch);
 	while (!ret && filemap_get_folios(mapping, &index, last, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {

@@ -17,7 +17,6 @@
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
 #include <linux/sched/signal.h>
-#include <linux/string.h>
 #include <linux/writeback.h>
 
 #include "vmsync.h"
@@ -150,7 +149,7 @@ static int vnode_discard_allowed(struct file *file, struct inode *inode)
 	/* Their pending changes are theirs to keep, as write() would be. */
 	if (IS_IMMUTABLE(inode) || IS_APPEND(inode))
 		return -EPERM;
-	if (!S_ISREG(inode->i_mode) || strcmp(inode->i_sb->s_type->name, "ext4"))
+	if (!vmsync_ext4_file(inode))
 		return -EOPNOTSUPP;
 	/* Journalled data belongs to the journal until it is checkpointed. */
 	if (vfs_fileattr_get(file->f_path.dentry, &fa) ||
