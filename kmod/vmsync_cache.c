@@ -17,6 +17,7 @@
 #include <linux/string.h>
 
 #include "vmsync.h"
+#include "vmsync_compat.h"
 #include "vmsync_trace.h"
 
 /**
@@ -114,11 +115,7 @@ bool vmsync_buffers_busy(struct folio *folio)
  */
 int vmsync_remove_folio(struct address_space *mapping, struct folio *folio)
 {
-#ifdef VMSYNC_HAVE_ERROR_REMOVE_FOLIO
-	return generic_error_remove_folio(mapping, folio);
-#else
-	return generic_error_remove_page(mapping, &folio->page);
-#endif
+	return vmsync_error_remove_folio(mapping, folio);
 }
 
 /*

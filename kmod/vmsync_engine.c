@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 
 #include "vmsync.h"
+#include "vmsync_compat.h"
 #include "vmsync_trace.h"
 
 /* The steps for each object range, from the POSIX or Mach flags. */
@@ -531,24 +532,6 @@ int vmsync_msync(struct mm_struct *mm, u64 addr, u64 len, u32 flags,
 out:
 	vmsync_account(false, flags, ret, -ret, counts);
 	return ret;
-}
-
-/*
- * Another address space's addresses are untagged as that address space
- * needs (x86 LAM has a per-mm mask, read under its mmap_lock); kernels
- * without untagged_addr_remote() untag the same way for every mm.
- */
-static int vmsync_untag_remote(struct mm_struct *mm, u64 *address)
-{
-#ifdef untagged_addr_remote
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	*address = untagged_addr_remote(mm, *address);
-	mmap_read_unlock(mm);
-#else
-	*address = untagged_addr(*address);
-#endif
-	return 0;
 }
 
 /* A kern_return_t for the first error of a vm_msync. */
