@@ -83,19 +83,24 @@ static bool map_is(const unsigned char *map, size_t page, unsigned int gen)
 
 /* ---- write errors: a device-mapper table failing one data block ---- */
 
-FIXTURE(eio) {
+/* The scratch disk behind a device-mapper table, mounted, for eio fixtures. */
+struct eio_disk {
 	char scratch[128];
 	char dev[64];
 	char mnt[64];
-	char path[128];
+	char path[128];		/* the test's file */
 	uint64_t sectors;
+	bool created;		/* the table */
+	bool mounted;
+	struct vt_writeback wb;
+};
+
+FIXTURE(eio) {
+	struct eio_disk d;
 	int fd;
 	int other;		/* another open file description */
 	int disk;
 	unsigned char *map;
-	bool mounted;
-	bool created;
-	struct vt_writeback wb;
 };
 
 /*
@@ -103,7 +108,7 @@ FIXTURE(eio) {
  * disk served by the device-mapper target fail ("error", or one that ends
  * in an error later).
  */
-static int eio_table_at(const char *scratch, uint64_t sectors, int64_t phys,
+static int eio_table_at(const struct eio_disk *d, int64_t phys,
 			const char *fail)
 {
 	unsigned long long sec, nsec = P / 512;
@@ -111,20 +116,20 @@ static int eio_table_at(const char *scratch, uint64_t sectors, int64_t phys,
 
 	if (phys < 0) {
 		snprintf(table, sizeof(table), "0 %llu linear %s 0",
-			 (unsigned long long)sectors, scratch);
+			 (unsigned long long)d->sectors, d->scratch);
 		return vt_dm_swap(DM_NAME, table);
 	}
 	sec = (unsigned long long)phys / 512;
 	snprintf(table, sizeof(table),
 		 "0 %llu linear %s 0;%llu %llu %s;%llu %llu linear %s %llu",
-		 sec, scratch, sec, nsec, fail, sec + nsec,
-		 (unsigned long long)sectors - sec - nsec, scratch, sec + nsec);
+		 sec, d->scratch, sec, nsec, fail, sec + nsec,
+		 (unsigned long long)d->sectors - sec - nsec, d->scratch,
+		 sec + nsec);
 	return vt_dm_swap(DM_NAME, table);
 }
 
 /* The whole scratch disk, linear; or with the file's first page failing. */
-static int eio_table(int fd, const char *scratch, uint64_t sectors,
-		     bool fail)
+static int eio_table(const struct eio_disk *d, int fd, bool fail)
 {
 	int64_t phys = -1;
 
@@ -133,48 +138,64 @@ static int eio_table(int fd, const char *scratch, uint64_t sectors,
 		if (phys < 0)
 			return -1;
 	}
-	return eio_table_at(scratch, sectors, phys, "error");
+	return eio_table_at(d, phys, "error");
 }
 
 /*
- * The scratch disk behind a linear device-mapper table, mounted: the
- * device's path in dev, the mount point in mnt.
+ * Background writeback off, and the scratch disk behind a linear
+ * device-mapper table, mounted; d->path names a file "file" on it.
  */
-static int eio_mount(const char *scratch, uint64_t sectors, char *dev,
-		     size_t devlen, char *mnt, size_t mntlen, bool *created,
-		     bool *mounted)
+static int eio_disk_up(struct eio_disk *d, const char *scratch)
 {
 	char table[1024], bdi[64];
 	struct stat st;
 
-	snprintf(table, sizeof(table), "0 %llu linear %s 0",
-		 (unsigned long long)sectors, scratch);
-	if (vt_dm_create(DM_NAME, table, dev, devlen))
+	/* Nothing but the calls under test may write the page. */
+	if (vt_writeback_off(&d->wb))
 		return -1;
-	*created = true;
+	snprintf(d->scratch, sizeof(d->scratch), "%s", scratch);
+	d->sectors = vt_dev_sectors(scratch);
+	if (!d->sectors)
+		return -1;
+	snprintf(table, sizeof(table), "0 %llu linear %s 0",
+		 (unsigned long long)d->sectors, scratch);
+	if (vt_dm_create(DM_NAME, table, d->dev, sizeof(d->dev)))
+		return -1;
+	d->created = true;
 	/* A share of the background threshold: see vmsync_msync_test's dmfs. */
-	if (stat(dev, &st))
+	if (stat(d->dev, &st))
 		return -1;
 	snprintf(bdi, sizeof(bdi), "/sys/class/bdi/%u:%u/min_ratio",
 		 major(st.st_rdev), minor(st.st_rdev));
 	if (vt_write_file(bdi, "10"))
 		return -1;
-	snprintf(mnt, mntlen, "/tmp/vmsync-fault-%d", getpid());
-	if (mkdir(mnt, 0755))
+	snprintf(d->mnt, sizeof(d->mnt), "/tmp/vmsync-fault-%d", getpid());
+	if (mkdir(d->mnt, 0755))
 		return -1;
-	if (mount(dev, mnt, "ext4", 0, NULL))
+	if (mount(d->dev, d->mnt, "ext4", 0, NULL))
 		return -1;
-	*mounted = true;
+	d->mounted = true;
+	snprintf(d->path, sizeof(d->path), "%s/file", d->mnt);
 	return 0;
 }
 
-/* Undo eio_mount(). */
-static void eio_unmount(const char *mnt, bool created, bool mounted)
+/*
+ * Undo eio_disk_up() in two steps: first the disk works again (so that
+ * closing the test's files can write them), then it goes.
+ */
+static void eio_disk_heal(struct eio_disk *d)
 {
-	if (mounted)
-		umount(mnt);
-	rmdir(mnt);
-	if (created)
+	if (d->created)
+		eio_table_at(d, -1, NULL);
+	vt_writeback_restore(&d->wb);
+}
+
+static void eio_disk_down(struct eio_disk *d)
+{
+	if (d->mounted)
+		umount(d->mnt);
+	rmdir(d->mnt);
+	if (d->created)
 		vt_dm_remove(DM_NAME);
 }
 
@@ -187,18 +208,10 @@ FIXTURE_SETUP(eio)
 	self->disk = -1;
 	if (!scratch || !*scratch)
 		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare ext4 disk");
-	/* Nothing but the calls under test may write the page. */
-	ASSERT_OK(vt_writeback_off(&self->wb));
-	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
-	self->sectors = vt_dev_sectors(scratch);
-	ASSERT_LT(0, self->sectors);
-	ASSERT_OK(eio_mount(scratch, self->sectors, self->dev,
-			    sizeof(self->dev), self->mnt, sizeof(self->mnt),
-			    &self->created, &self->mounted));
-	snprintf(self->path, sizeof(self->path), "%s/file", self->mnt);
-	self->fd = vt_create_file(self->mnt, "file", 2, false);
+	ASSERT_OK(eio_disk_up(&self->d, scratch));
+	self->fd = vt_create_file(self->d.mnt, "file", 2, false);
 	ASSERT_LE(0, self->fd);
-	self->other = open(self->path, O_RDWR | O_CLOEXEC);
+	self->other = open(self->d.path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->other);
 	self->disk = vt_disk_open(self->fd);
 	ASSERT_LE(0, self->disk);
@@ -208,26 +221,24 @@ FIXTURE_SETUP(eio)
 	/* Cached before the error target fails the block's reads too. */
 	ASSERT_TRUE(map_is(self->map, 0, 0));
 	ASSERT_TRUE(map_is(self->map, 1, 0));
-	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, true));
+	ASSERT_OK(eio_table(&self->d, self->fd, true));
 }
 
 FIXTURE_TEARDOWN(eio)
 {
 	vt_write_file(DELAY_HOOK, "0");
-	if (self->created)
-		eio_table(self->fd, self->scratch, self->sectors, false);
-	vt_writeback_restore(&self->wb);
+	eio_disk_heal(&self->d);
 	if (self->map && self->map != MAP_FAILED)
 		munmap(self->map, 2 * P);
 	if (self->other >= 0)
 		close(self->other);
 	if (self->fd >= 0) {
 		close(self->fd);
-		unlink(self->path);
+		unlink(self->d.path);
 	}
 	if (self->disk >= 0)
 		close(self->disk);
-	eio_unmount(self->mnt, self->created, self->mounted);
+	eio_disk_down(&self->d);
 }
 
 /*
@@ -257,7 +268,7 @@ TEST_F_TIMEOUT(eio, msync_keeps_failed_page_dirty, 120)
 	EXPECT_EQ(1, written);
 	EXPECT_TRUE(vt_page_dirty(self->map));
 
-	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	ASSERT_OK(eio_table(&self->d, self->fd, false));
 	written = 0;
 	EXPECT_EQ(0, vmsync_msync_counts(self->map, 2 * P, MS_SYNC, &written,
 					 NULL));
@@ -296,7 +307,7 @@ TEST_F_TIMEOUT(eio, vm_msync_keeps_failed_page_dirty, 120)
 	EXPECT_TRUE(vt_resident(self->map));
 	EXPECT_TRUE(vt_page_dirty(self->map));
 
-	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	ASSERT_OK(eio_table(&self->d, self->fd, false));
 	EXPECT_EQ(KERN_SUCCESS,
 		  vmsync_vm_msync(vm_task_self(), addr, 2 * P,
 				  VM_SYNC_SYNCHRONOUS, &res));
@@ -330,7 +341,7 @@ TEST_F_TIMEOUT(eio, linux_writeback_failure_not_lost, 120)
 	EXPECT_TRUE(vt_page_dirty(self->map));
 	EXPECT_TRUE(map_is(self->map, 0, 1));
 
-	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	ASSERT_OK(eio_table(&self->d, self->fd, false));
 	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
 	EXPECT_FALSE(vt_page_dirty(self->map));
 	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
@@ -385,7 +396,7 @@ TEST_F_TIMEOUT(eio, report_taken_during_call, 120)
 	EXPECT_TRUE(map_is(self->map, 0, 1));
 
 	ASSERT_OK(vt_write_file(DELAY_HOOK, "0"));
-	ASSERT_OK(eio_table(self->fd, self->scratch, self->sectors, false));
+	ASSERT_OK(eio_table(&self->d, self->fd, false));
 	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
 	EXPECT_FALSE(vt_page_dirty(self->map));
 	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 1)));
@@ -436,20 +447,13 @@ static int64_t extent_at(int fd, off_t off, uint32_t *flags)
  */
 #define DM_ERR_NAME	"vmsync-fault-err"
 FIXTURE(eio_block) {
-	char scratch[128];
-	char dev[64];
-	char mnt[64];
-	char path[128];
-	uint64_t sectors;
+	struct eio_disk d;
 	int64_t phys;		/* where the page's block is, or will be */
 	int fd;
 	int disk;
 	unsigned char *map;
-	bool mounted;
-	bool created;
 	bool err_created;
 	char fail[128];		/* the failing part's target */
-	struct vt_writeback wb;
 };
 
 FIXTURE_VARIANT(eio_block) {
@@ -474,19 +478,12 @@ FIXTURE_SETUP(eio_block)
 	self->disk = -1;
 	if (!scratch || !*scratch)
 		SKIP(return, "VMSYNC_SCRATCH_DEV names no spare ext4 disk");
-	ASSERT_OK(vt_writeback_off(&self->wb));
-	snprintf(self->scratch, sizeof(self->scratch), "%s", scratch);
-	self->sectors = vt_dev_sectors(scratch);
-	ASSERT_LT(0, self->sectors);
-	ASSERT_OK(eio_mount(scratch, self->sectors, self->dev,
-			    sizeof(self->dev), self->mnt, sizeof(self->mnt),
-			    &self->created, &self->mounted));
+	ASSERT_OK(eio_disk_up(&self->d, scratch));
 	snprintf(table, sizeof(table), "0 %zu error", P / 512);
 	ASSERT_OK(vt_dm_create(DM_ERR_NAME, table, errdev, sizeof(errdev)));
 	self->err_created = true;
 	snprintf(self->fail, sizeof(self->fail), "delay %s 0 50", errdev);
-	snprintf(self->path, sizeof(self->path), "%s/file", self->mnt);
-	self->fd = vt_create_file(self->mnt, "file", BLOCK_FILE_PAGES, false);
+	self->fd = vt_create_file(self->d.mnt, "file", BLOCK_FILE_PAGES, false);
 	ASSERT_LE(0, self->fd);
 	self->disk = vt_disk_open(self->fd);
 	ASSERT_LE(0, self->disk);
@@ -506,24 +503,22 @@ FIXTURE_SETUP(eio_block)
 			 self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->map);
 	ASSERT_TRUE(map_is(self->map, 1, 0));
-	ASSERT_OK(eio_table_at(self->scratch, self->sectors, self->phys,
+	ASSERT_OK(eio_table_at(&self->d, self->phys,
 			       self->fail));
 }
 
 FIXTURE_TEARDOWN(eio_block)
 {
-	if (self->created)
-		eio_table_at(self->scratch, self->sectors, -1, NULL);
-	vt_writeback_restore(&self->wb);
+	eio_disk_heal(&self->d);
 	if (self->map && self->map != MAP_FAILED)
 		munmap(self->map, 2 * P);
 	if (self->fd >= 0) {
 		close(self->fd);
-		unlink(self->path);
+		unlink(self->d.path);
 	}
 	if (self->disk >= 0)
 		close(self->disk);
-	eio_unmount(self->mnt, self->created, self->mounted);
+	eio_disk_down(&self->d);
 	if (self->err_created)
 		vt_dm_remove(DM_ERR_NAME);
 }
@@ -546,7 +541,7 @@ TEST_F_TIMEOUT(eio_block, rewrite_reaches_file, 120)
 	EXPECT_EQ(EIO, errno);
 	EXPECT_TRUE(vt_page_dirty(self->map));
 
-	ASSERT_OK(eio_table_at(self->scratch, self->sectors, -1, NULL));
+	ASSERT_OK(eio_table_at(&self->d, -1, NULL));
 	EXPECT_EQ(0, vmsync_msync(self->map, 2 * P, MS_SYNC));
 	EXPECT_FALSE(vt_page_dirty(self->map));
 	EXPECT_EQ(self->phys, extent_at(self->fd, 0, &flags));
