@@ -12,7 +12,8 @@
 #   make bench                vmsync against Linux's own calls, in the test
 #                             kernels (docs/performance.md)
 #   make lint                 checkpatch --strict, sparse and W=1
-#   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
+#   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config,
+#                             manual pages
 #   make uninstall [PREFIX=/usr/local] [DESTDIR=]
 
 # The one version of the module, the library and its pkg-config file.
@@ -161,6 +162,23 @@ INSTALLED := lib/libvmsync.a lib/libvmsync.so.$(VERSION) \
 	lib/libvmsync.so.$(SOVERSION) lib/libvmsync.so \
 	lib/pkgconfig/vmsync.pc include/vmsync.h include/vmsync/ioctl.h
 
+# The manual pages, man/<name>.<section>, go to share/man/man<section>/;
+# every other name a page documents (an .Nm of its NAME section) is a
+# symbolic link to it there: vmsync_msync_counts.3 -> vmsync_msync.3.
+MAN_PAGES := $(notdir $(wildcard man/*.[0-9]))
+man_dir = share/man/man$(patsubst .%,%,$(suffix $(1)))
+man_links = $(addsuffix $(suffix $(1)),$(filter-out $(basename $(1)),$(shell \
+	awk '/^\.Sh /{n=($$2=="NAME")} n&&$$1==".Nm"{print $$2}' man/$(1))))
+INSTALLED += $(foreach p,$(MAN_PAGES),$(addprefix $(call man_dir,$(p))/,\
+	$(p) $(call man_links,$(p))))
+define install_man
+	install -d $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))
+	install -m 644 man/$(1) $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))/
+	$(foreach l,$(call man_links,$(1)),ln -sfn $(1) \
+		$(DESTDIR)$(PREFIX)/$(call man_dir,$(1))/$(l)
+	)
+endef
+
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/vmsync
@@ -177,10 +195,14 @@ install: lib
 	# Written here: it names the PREFIX being installed to.
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		userlib/vmsync.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmsync.pc
+	$(foreach p,$(MAN_PAGES),$(call install_man,$(p)))
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
 	-rmdir $(DESTDIR)$(PREFIX)/include/vmsync
+	# The section directories, if empty; share/man is the system's.
+	-rmdir $(addprefix $(DESTDIR)$(PREFIX)/,\
+		$(sort $(foreach p,$(MAN_PAGES),$(call man_dir,$(p)))))
 
 clean:
 	rm -rf $(BUILD)
