@@ -12,8 +12,7 @@
 #   make bench                vmsync against Linux's own calls, in the test
 #                             kernels (docs/performance.md)
 #   make lint                 checkpatch --strict, sparse and W=1
-#   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config,
-#                             manual pages
+#   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
 #   make uninstall [PREFIX=/usr/local] [DESTDIR=]
 
 # The one version of the module, the library and its pkg-config file.
@@ -169,8 +168,9 @@ MAN_PAGES := $(notdir $(wildcard man/*.[0-9]))
 man_dir = share/man/man$(patsubst .%,%,$(suffix $(1)))
 man_links = $(addsuffix $(suffix $(1)),$(filter-out $(basename $(1)),$(shell \
 	awk '/^\.Sh /{n=($$2=="NAME")} n&&$$1==".Nm"{print $$2}' man/$(1))))
-INSTALLED += $(foreach p,$(MAN_PAGES),$(addprefix $(call man_dir,$(p))/,\
+MAN_INSTALLED := $(foreach p,$(MAN_PAGES),$(addprefix $(call man_dir,$(p))/,\
 	$(p) $(call man_links,$(p))))
+INSTALLED += $(MAN_INSTALLED)
 define install_man
 	install -d $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))
 	install -m 644 man/$(1) $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))/
@@ -178,6 +178,20 @@ define install_man
 		$(DESTDIR)$(PREFIX)/$(call man_dir,$(1))/$(l)
 	)
 endef
+
+.PHONY: install-man uninstall-man
+install: install-man
+uninstall: uninstall-man
+
+install-man:
+	$(foreach p,$(MAN_PAGES),$(call install_man,$(p)))
+
+# Runs before uninstall's own rm: the pages, then their section directories
+# if that left them empty (share/man is the system's).
+uninstall-man:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(MAN_INSTALLED))
+	-rmdir $(addprefix $(DESTDIR)$(PREFIX)/,\
+		$(sort $(foreach p,$(MAN_PAGES),$(call man_dir,$(p)))))
 
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -195,14 +209,10 @@ install: lib
 	# Written here: it names the PREFIX being installed to.
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		userlib/vmsync.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmsync.pc
-	$(foreach p,$(MAN_PAGES),$(call install_man,$(p)))
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
 	-rmdir $(DESTDIR)$(PREFIX)/include/vmsync
-	# The section directories, if empty; share/man is the system's.
-	-rmdir $(addprefix $(DESTDIR)$(PREFIX)/,\
-		$(sort $(foreach p,$(MAN_PAGES),$(call man_dir,$(p)))))
 
 clean:
 	rm -rf $(BUILD)
