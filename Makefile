@@ -194,6 +194,38 @@ INSTALLED := lib/libvmsync.a lib/libvmsync.so.$(VERSION) \
 	lib/libvmsync.so.$(SOVERSION) lib/libvmsync.so \
 	lib/pkgconfig/vmsync.pc include/vmsync.h include/vmsync/ioctl.h
 
+# The manual pages, man/<name>.<section>, go to share/man/man<section>/;
+# every other name a page documents (an .Nm of its NAME section) is a
+# symbolic link to it there: vmsync_msync_counts.3 -> vmsync_msync.3.
+MAN_PAGES := $(notdir $(wildcard man/*.[0-9]))
+man_dir = share/man/man$(patsubst .%,%,$(suffix $(1)))
+man_links = $(addsuffix $(suffix $(1)),$(filter-out $(basename $(1)),$(shell \
+	awk '/^\.Sh /{n=($$2=="NAME")} n&&$$1==".Nm"{print $$2}' man/$(1))))
+MAN_INSTALLED := $(foreach p,$(MAN_PAGES),$(addprefix $(call man_dir,$(p))/,\
+	$(p) $(call man_links,$(p))))
+INSTALLED += $(MAN_INSTALLED)
+define install_man
+	install -d $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))
+	install -m 644 man/$(1) $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))/
+	$(foreach l,$(call man_links,$(1)),ln -sfn $(1) \
+		$(DESTDIR)$(PREFIX)/$(call man_dir,$(1))/$(l)
+	)
+endef
+
+.PHONY: install-man uninstall-man
+install: install-man
+uninstall: uninstall-man
+
+install-man:
+	$(foreach p,$(MAN_PAGES),$(call install_man,$(p)))
+
+# Runs before uninstall's own rm: the pages, then their section directories
+# if that left them empty (share/man is the system's).
+uninstall-man:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(MAN_INSTALLED))
+	-rmdir $(addprefix $(DESTDIR)$(PREFIX)/,\
+		$(sort $(foreach p,$(MAN_PAGES),$(call man_dir,$(p)))))
+
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/vmsync
