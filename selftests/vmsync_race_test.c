@@ -1379,7 +1379,7 @@ TEST_F_TIMEOUT(race, stress, MAX_SECONDS + STOP_SECONDS + DRAIN_SECONDS + 300)
 		if (R.sh->vm_flags[i])
 			printf("# race: vm_msync %s: %lu calls\n", vm_names[i],
 			       R.sh->vm_flags[i]);
-	printf("# race: stable file: %u slots, %lu generations synced and read back,",
+	printf("# race: stable file: %d slots, %lu generations synced and read back,",
 	       SLOTS, R.sh->slot_synced);
 	printf(" %lu writes abandoned to discards, %lu pages dropped by the discarder\n",
 	       R.sh->slot_abandoned, R.sh->discarded_pages);
