@@ -134,8 +134,11 @@ struct stat3 {
 static struct stat3 stats(const double *v, unsigned int n)
 {
 	double s[MAX_REPS];
-	struct stat3 r;
+	struct stat3 r = { 0 };
 
+	/* No samples, no median: s[n / 2 - 1] would be far past s[]. */
+	if (!n)
+		return r;
 	memcpy(s, v, n * sizeof(*v));
 	qsort(s, n, sizeof(*s), cmp_double);
 	r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;

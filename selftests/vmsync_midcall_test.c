@@ -552,8 +552,11 @@ TEST_F_TIMEOUT(midcall, truncate, 300)
 	/* Extended again: zeros where the truncated pages were. */
 	ASSERT_OK(ftruncate(self->fd, NP * P));
 	EXPECT_TRUE(vt_all(self->map + TRUNC_PAGES * P + P / 2, P / 2, 0));
-	for (i = TRUNC_PAGES + 1; i < NP; i++)
-		EXPECT_TRUE(vt_all(self->map + i * P, P, 0)) TH_LOG("page %zu", i);
+	/* Braces: EXPECT_*() is two statements, TH_LOG() the second's body. */
+	for (i = TRUNC_PAGES + 1; i < NP; i++) {
+		EXPECT_TRUE(vt_all(self->map + i * P, P, 0))
+			TH_LOG("page %zu", i);
+	}
 	munmap(control, NP * P);
 	close(cfd);
 }

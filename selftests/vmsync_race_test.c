@@ -1379,7 +1379,7 @@ TEST_F_TIMEOUT(race, stress, MAX_SECONDS + STOP_SECONDS + DRAIN_SECONDS + 300)
 		if (R.sh->vm_flags[i])
 			printf("# race: vm_msync %s: %lu calls\n", vm_names[i],
 			       R.sh->vm_flags[i]);
-	printf("# race: stable file: %u slots, %lu generations synced and read back,",
+	printf("# race: stable file: %d slots, %lu generations synced and read back,",
 	       SLOTS, R.sh->slot_synced);
 	printf(" %lu writes abandoned to discards, %lu pages dropped by the discarder\n",
 	       R.sh->slot_abandoned, R.sh->discarded_pages);
@@ -1398,14 +1398,20 @@ TEST_F_TIMEOUT(race, stress, MAX_SECONDS + STOP_SECONDS + DRAIN_SECONDS + 300)
 	/* The run did what it is for. */
 	EXPECT_LT(0, R.sh->slot_synced);
 	EXPECT_LT(0, synced_total);
-	for (i = 0; i < ARRAY_SIZE(ms_flag_sets); i++)
+	/*
+	 * Braces: EXPECT_*() is two statements, TH_LOG() the second's body;
+	 * without them it would run after the loop, i past the arrays' end.
+	 */
+	for (i = 0; i < ARRAY_SIZE(ms_flag_sets); i++) {
 		EXPECT_LT(0, R.sh->ms_flags[ms_index(ms_flag_sets[i])])
 			TH_LOG("msync %s never ran",
 			       ms_names[ms_index(ms_flag_sets[i])]);
-	for (i = 0; i < ARRAY_SIZE(vm_flag_sets); i++)
+	}
+	for (i = 0; i < ARRAY_SIZE(vm_flag_sets); i++) {
 		EXPECT_LT(0, R.sh->vm_flags[vm_flag_sets[i]])
 			TH_LOG("vm_msync %s never ran",
 			       vm_names[vm_flag_sets[i]]);
+	}
 	free(buf);
 	free(ctx);
 }
