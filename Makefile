@@ -12,7 +12,8 @@
 #   make bench                vmsync against Linux's own calls, in the test
 #                             kernels (docs/performance.md)
 #   make lint                 checkpatch --strict, sparse and W=1
-#   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, pkg-config
+#   make install [PREFIX=/usr/local] [DESTDIR=]   library, LD_PRELOAD shim,
+#                             headers, pkg-config
 #   make uninstall [PREFIX=/usr/local] [DESTDIR=]
 #   make modules_install [KDIR=] [DESTDIR=]   the module into
 #                             /lib/modules/<release>/updates/, then depmod
@@ -106,8 +107,9 @@ dkms-install: dkms-source
 LIBDIR := $(BUILD)/lib
 LIB_HDRS := userlib/vmsync.h uapi/linux/vmsync.h
 LIB_MAP := userlib/libvmsync.map
+PRELOAD_MAP := userlib/preload.map
 
-lib: $(LIBDIR)/libvmsync.a $(LIBDIR)/libvmsync.so
+lib: $(LIBDIR)/libvmsync.a $(LIBDIR)/libvmsync.so $(LIBDIR)/libvmsync-preload.so
 
 $(LIBDIR)/vmsync.o: userlib/vmsync.c $(LIB_HDRS)
 	@mkdir -p $(@D)
@@ -125,6 +127,17 @@ $(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o $(LIB_MAP)
 $(LIBDIR)/libvmsync.so: $(LIBDIR)/libvmsync.so.$(VERSION)
 	ln -sfn libvmsync.so.$(VERSION) $(LIBDIR)/libvmsync.so.$(SOVERSION)
 	ln -sfn libvmsync.so.$(VERSION) $@
+
+# The LD_PRELOAD shim (userlib/preload.c): the static library inside,
+# msync() the only symbol exported.
+$(LIBDIR)/preload.o: userlib/preload.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(LIBDIR)/libvmsync-preload.so: $(LIBDIR)/preload.o $(LIBDIR)/libvmsync.a $(PRELOAD_MAP)
+	$(CC) -shared -Wl,-soname,libvmsync-preload.so \
+		-Wl,--version-script=$(PRELOAD_MAP) -Wl,-z,defs \
+		$(LDFLAGS) $(LIBDIR)/preload.o $(LIBDIR)/libvmsync.a -o $@
 
 # --- selftests and demo ------------------------------------------------
 
@@ -191,7 +204,7 @@ lint: $(KSRC)/.extracted
 # include/linux/ that linux-libc-dev owns: the installed <vmsync.h> names
 # it so (in this tree it is uapi/linux/vmsync.h, as in the kernel's).
 INSTALLED := lib/libvmsync.a lib/libvmsync.so.$(VERSION) \
-	lib/libvmsync.so.$(SOVERSION) lib/libvmsync.so \
+	lib/libvmsync.so.$(SOVERSION) lib/libvmsync.so lib/libvmsync-preload.so \
 	lib/pkgconfig/vmsync.pc include/vmsync.h include/vmsync/ioctl.h
 
 # The manual pages, man/<name>.<section>, go to share/man/man<section>/;
@@ -234,6 +247,7 @@ install: lib
 	ln -sfn libvmsync.so.$(VERSION) \
 		$(DESTDIR)$(PREFIX)/lib/libvmsync.so.$(SOVERSION)
 	ln -sfn libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvmsync.so
+	install -m 755 $(LIBDIR)/libvmsync-preload.so $(DESTDIR)$(PREFIX)/lib/
 	sed 's|^#include <linux/vmsync.h>$$|#include <vmsync/ioctl.h>|' \
 		userlib/vmsync.h > $(DESTDIR)$(PREFIX)/include/vmsync.h
 	chmod 644 $(DESTDIR)$(PREFIX)/include/vmsync.h
