@@ -19,6 +19,7 @@
 #                             /lib/modules/<release>/updates/, then depmod
 #   make dkms-source          the source tree DKMS builds, with dkms.conf
 #   make dkms-install [DESTDIR=]   that tree into /usr/src/vmsync-<version>/
+#   make deb                  Debian packages in build/deb/ (scripts/deb-check)
 
 # The one version of the module, the library and its pkg-config file.
 VERSION := $(shell cat $(CURDIR)/VERSION)
@@ -41,18 +42,21 @@ CFLAGS ?= -O2 -g
 WARN_CFLAGS := -Wall -Wextra
 # The library is plain C11 on POSIX; the demo shares the selftest helpers.
 LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN_CFLAGS) -Iuapi \
-	      -Iuserlib $(CFLAGS)
+	      -Iuserlib $(CPPFLAGS) $(CFLAGS)
 DEMO_CFLAGS := -std=gnu11 $(WARN_CFLAGS) -Iuapi -Iuserlib $(CFLAGS)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+# Where the libraries and vmsync.pc go (Debian's packages: the multiarch
+# directory, /usr/lib/<triplet>).
+LIBINSTDIR ?= $(PREFIX)/lib
 
 # The kselftest headers and checkpatch.pl come from Debian's kernel source.
 KSRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
 KSRC := $(BUILD)/ksrc
 
 .PHONY: all module lib selftests demo run check check-full bench bench-prog \
-	lint install uninstall modules_install dkms-source dkms-install clean deps
+	lint install uninstall modules_install dkms-source dkms-install deb clean deps
 
 all: module lib selftests demo
 
@@ -203,9 +207,10 @@ lint: $(KSRC)/.extracted
 # the project's own directory, as <vmsync/ioctl.h>, never into the
 # include/linux/ that linux-libc-dev owns: the installed <vmsync.h> names
 # it so (in this tree it is uapi/linux/vmsync.h, as in the kernel's).
-INSTALLED := lib/libvmsync.a lib/libvmsync.so.$(VERSION) \
-	lib/libvmsync.so.$(SOVERSION) lib/libvmsync.so lib/libvmsync-preload.so \
-	lib/pkgconfig/vmsync.pc include/vmsync.h include/vmsync/ioctl.h
+INSTALLED := $(addprefix $(LIBINSTDIR)/,libvmsync.a libvmsync.so.$(VERSION) \
+	libvmsync.so.$(SOVERSION) libvmsync.so vmsync/libvmsync-preload.so \
+	pkgconfig/vmsync.pc) \
+	$(addprefix $(PREFIX)/include/,vmsync.h vmsync/ioctl.h)
 
 # The manual pages, man/<name>.<section>, go to share/man/man<section>/;
 # every other name a page documents (an .Nm of its NAME section) is a
@@ -216,7 +221,7 @@ man_links = $(addsuffix $(suffix $(1)),$(filter-out $(basename $(1)),$(shell \
 	awk '/^\.Sh /{n=($$2=="NAME")} n&&$$1==".Nm"{print $$2}' man/$(1))))
 MAN_INSTALLED := $(foreach p,$(MAN_PAGES),$(addprefix $(call man_dir,$(p))/,\
 	$(p) $(call man_links,$(p))))
-INSTALLED += $(MAN_INSTALLED)
+INSTALLED += $(addprefix $(PREFIX)/,$(MAN_INSTALLED))
 define install_man
 	install -d $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))
 	install -m 644 man/$(1) $(DESTDIR)$(PREFIX)/$(call man_dir,$(1))/
@@ -240,26 +245,58 @@ uninstall-man:
 		$(sort $(foreach p,$(MAN_PAGES),$(call man_dir,$(p)))))
 
 install: lib
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(LIBINSTDIR)/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/vmsync
-	install -m 644 $(LIBDIR)/libvmsync.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBDIR)/libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIBDIR)/libvmsync.a $(DESTDIR)$(LIBINSTDIR)/
+	install -m 755 $(LIBDIR)/libvmsync.so.$(VERSION) $(DESTDIR)$(LIBINSTDIR)/
 	ln -sfn libvmsync.so.$(VERSION) \
-		$(DESTDIR)$(PREFIX)/lib/libvmsync.so.$(SOVERSION)
-	ln -sfn libvmsync.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvmsync.so
-	install -m 755 $(LIBDIR)/libvmsync-preload.so $(DESTDIR)$(PREFIX)/lib/
+		$(DESTDIR)$(LIBINSTDIR)/libvmsync.so.$(SOVERSION)
+	ln -sfn libvmsync.so.$(VERSION) $(DESTDIR)$(LIBINSTDIR)/libvmsync.so
+	# The shim is loaded by path (LD_PRELOAD), never linked against: it
+	# lives in a directory of its own, out of the linker's search path.
+	install -D -m 755 $(LIBDIR)/libvmsync-preload.so \
+		$(DESTDIR)$(LIBINSTDIR)/vmsync/libvmsync-preload.so
 	sed 's|^#include <linux/vmsync.h>$$|#include <vmsync/ioctl.h>|' \
 		userlib/vmsync.h > $(DESTDIR)$(PREFIX)/include/vmsync.h
 	chmod 644 $(DESTDIR)$(PREFIX)/include/vmsync.h
 	install -m 644 uapi/linux/vmsync.h \
 		$(DESTDIR)$(PREFIX)/include/vmsync/ioctl.h
 	# Written here: it names the PREFIX being installed to.
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-		userlib/vmsync.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmsync.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBINSTDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' \
+		userlib/vmsync.pc.in > $(DESTDIR)$(LIBINSTDIR)/pkgconfig/vmsync.pc
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
-	-rmdir $(DESTDIR)$(PREFIX)/include/vmsync
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/include/vmsync $(DESTDIR)$(LIBINSTDIR)/vmsync
+
+# --- Debian packages ---------------------------------------------------
+
+# vmsync-dkms, libvmsync0, libvmsync-dev and vmsync-utils, in build/deb/,
+# built from a copy of the tree.  debian/changelog and the library's
+# symbols file are generated: the version from VERSION, the symbols and
+# their version nodes from userlib/libvmsync.map.
+DEB_DIR := $(BUILD)/deb/$(DKMS_NAME)
+DEB_MAINT := $(shell sed -n 's/^Maintainer: //p' debian/control)
+DEB_DATE := $(shell date -R -d @$$(git log -1 --format=%ct 2>/dev/null || \
+	      stat -c %Y VERSION))
+
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_DIR)
+	tar -c --exclude=./build --exclude=./.git . | tar -x -C $(DEB_DIR)
+	printf 'vmsync (%s) unstable; urgency=medium\n\n  * Release %s: see CHANGELOG.md.\n\n -- %s  %s\n' \
+		'$(VERSION)' '$(VERSION)' '$(DEB_MAINT)' '$(DEB_DATE)' \
+		> $(DEB_DIR)/debian/changelog
+	{ echo 'libvmsync.so.$(SOVERSION) libvmsync$(SOVERSION) #MINVER#'; \
+	  echo '* Build-Depends-Package: libvmsync-dev'; \
+	  node=$$(sed -n 's/^\(LIBVMSYNC_[0-9.]*\) {.*/\1/p' $(LIB_MAP)); \
+	  echo " $$node@$$node $(VERSION)"; \
+	  sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);$$/\1/p' $(LIB_MAP) | \
+		sed "s/.*/ &@$$node $(VERSION)/"; \
+	} > $(DEB_DIR)/debian/libvmsync$(SOVERSION).symbols
+	cd $(DEB_DIR) && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)
