@@ -105,6 +105,30 @@ VMSYNC_EXPORT int vmsync_get_stats(struct vmsync_stats *stats)
 	return ioctl(fd, VMSYNC_IOC_STATS, stats) ? -1 : 0;
 }
 
+VMSYNC_EXPORT int vmsync_cache_state(int fd, uint64_t offset, uint64_t len,
+				      unsigned char *vec, size_t vec_len,
+				      struct vmsync_cache_counts *counts)
+{
+	struct vmsync_cache_state_args args = {
+		.fd = fd,
+		.offset = offset,
+		.len = len,
+		.vec = (uintptr_t)vec,
+		.vec_len = vec ? vec_len : 0,
+	};
+	int dev = vmsync_fd();
+
+	if (dev < 0)
+		return -1;
+	if (ioctl(dev, VMSYNC_IOC_CACHE_STATE, &args))
+		return -1;
+	counts->nr_pages = args.nr_pages;
+	counts->nr_resident = args.nr_resident;
+	counts->nr_dirty = args.nr_dirty;
+	counts->nr_writeback = args.nr_writeback;
+	return 0;
+}
+
 /* <sys/mman.h> flags to the ABI's, which differ on a few architectures. */
 static int vmsync_ms_flags(int flags, __u32 *out)
 {

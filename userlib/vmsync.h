@@ -65,6 +65,25 @@ int vmsync_get_api(struct vmsync_api *api);
 /* Fill *stats with the module's counters (VMSYNC_IOC_STATS). */
 int vmsync_get_stats(struct vmsync_stats *stats);
 
+/* What vmsync_cache_state() counted. */
+struct vmsync_cache_counts {
+	uint64_t nr_pages;	/* pages looked at, from offset's page on */
+	uint64_t nr_resident;	/* of those, in the page cache */
+	uint64_t nr_dirty;	/* dirty */
+	uint64_t nr_writeback;	/* under writeback */
+};
+
+/*
+ * The page-cache state of file fd's pages in [offset, offset + len), len 0
+ * meaning to the end (VMSYNC_IOC_CACHE_STATE): counts in *counts and, when
+ * vec is not NULL, one VMSYNC_PAGE_* byte per page in vec[0..vec_len).
+ * With a vector, at most vec_len pages are looked at; counts->nr_pages says
+ * how many.  The caller must be able to write the file (EPERM otherwise).
+ */
+int vmsync_cache_state(int fd, uint64_t offset, uint64_t len,
+		       unsigned char *vec, size_t vec_len,
+		       struct vmsync_cache_counts *counts);
+
 /* --- Mach ------------------------------------------------------------- */
 
 typedef int kern_return_t;

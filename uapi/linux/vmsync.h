@@ -23,7 +23,7 @@
 /* Value of vmsync_api.api: the only interface this header describes. */
 #define VMSYNC_API		0xB5A1
 /* ABI revision: grows when ioctls, flags or features are added. */
-#define VMSYNC_API_VERSION	3
+#define VMSYNC_API_VERSION	4
 
 /*
  * msync flags.  The values are those of Linux's <sys/mman.h> on most
@@ -68,6 +68,7 @@
 #define VMSYNC_FEATURE_VM_MSYNC		_BITULL(3) /* VMSYNC_IOC_VM_MSYNC */
 #define VMSYNC_FEATURE_TASKS		_BITULL(4) /* VMSYNC_IOC_TASK_FROM_MEM */
 #define VMSYNC_FEATURE_STATS		_BITULL(5) /* VMSYNC_IOC_STATS */
+#define VMSYNC_FEATURE_CACHE_STATE	_BITULL(6) /* VMSYNC_IOC_CACHE_STATE */
 
 /**
  * struct vmsync_api - VMSYNC_IOC_API: what the loaded module supports
@@ -77,6 +78,10 @@
  * @ioctls:		out: bit _IOC_NR(cmd) set for each supported ioctl
  * @msync_flags:	out: flags VMSYNC_IOC_MSYNC accepts
  * @vm_sync_flags:	out: flags VMSYNC_IOC_VM_MSYNC accepts (version >= 2)
+ * @release:		out: the module's release, its VERSION file's
+ *			major.minor.patch as VMSYNC_RELEASE(major, minor,
+ *			patch) (version >= 4; zero before)
+ * @reserved0:		must be zero
  * @reserved:		must be zero
  */
 struct vmsync_api {
@@ -86,8 +91,17 @@ struct vmsync_api {
 	__u64 ioctls;
 	__u32 msync_flags;
 	__u32 vm_sync_flags;
-	__u64 reserved[4];
+	__u32 release;
+	__u32 reserved0;
+	__u64 reserved[3];
 };
+
+/* vmsync_api.release of a module whose VERSION is major.minor.patch. */
+#define VMSYNC_RELEASE(major, minor, patch) \
+	(((major) << 16) | ((minor) << 8) | (patch))
+#define VMSYNC_RELEASE_MAJOR(r)	(((r) >> 16) & 0xffff)
+#define VMSYNC_RELEASE_MINOR(r)	(((r) >> 8) & 0xff)
+#define VMSYNC_RELEASE_PATCH(r)	((r) & 0xff)
 
 /**
  * struct vmsync_msync_args - VMSYNC_IOC_MSYNC: msync() of the caller's
@@ -227,6 +241,58 @@ struct vmsync_stats {
 	__u64 reserved[8];
 };
 
+/* Per-page state bytes of VMSYNC_IOC_CACHE_STATE's vector. */
+#define VMSYNC_PAGE_RESIDENT	0x1	/* in the page cache */
+#define VMSYNC_PAGE_DIRTY	0x2	/* modified, not yet written */
+#define VMSYNC_PAGE_WRITEBACK	0x4	/* being written */
+
+/**
+ * struct vmsync_cache_state_args - VMSYNC_IOC_CACHE_STATE: which pages of a
+ * file's range are in the page cache, dirty or under writeback (version >= 4)
+ * @fd:			in: an open descriptor of a regular file
+ * @flags:		in: must be zero
+ * @offset:		in: start, in bytes; rounded down to a page
+ * @len:		in: length in bytes, the end rounded up to a page; 0
+ *			means to the end of the page-cache index space
+ * @vec:		in: address of @vec_len bytes that receive one
+ *			VMSYNC_PAGE_* byte per page, or 0 for counts only
+ * @vec_len:		in: bytes at @vec; must be 0 when @vec is 0
+ * @nr_pages:		out: pages the call looked at, from @offset's page on:
+ *			all of the range when @vec is 0, else the range's
+ *			first @vec_len pages at most; call again from
+ *			@offset + @nr_pages pages for the rest
+ * @nr_resident:	out: of those, pages in the page cache
+ * @nr_dirty:		out: of those, dirty pages
+ * @nr_writeback:	out: of those, pages under writeback
+ * @reserved:		must be zero
+ *
+ * The answer is what cachestat(2) gives (6.5 and later), on every kernel
+ * the module supports, with its access rule: the caller must have opened
+ * the file for writing, own it, or be allowed to open it for writing;
+ * otherwise EPERM, since the page cache of a file others write is a side
+ * channel.  Pages change state while they are counted, so the answer is a
+ * snapshot, exact only for a range nobody else is touching.
+ *
+ * Errors: EBADF for a bad @fd, EINVAL for a file that is not regular, a
+ * non-zero flag or reserved field, a vector without a length (or a length
+ * without a vector) or a range past the largest page index, EOPNOTSUPP for
+ * hugetlbfs, EPERM as above, EFAULT for bad addresses, EINTR when a fatal
+ * signal ended the walk.  The out fields are written only on success.
+ */
+struct vmsync_cache_state_args {
+	__s32 fd;
+	__u32 flags;
+	__u64 offset;
+	__u64 len;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 nr_pages;
+	__u64 nr_resident;
+	__u64 nr_dirty;
+	__u64 nr_writeback;
+	__u64 reserved[3];
+};
+
 #define VMSYNC_IOC_MAGIC	0xBA
 
 #define VMSYNC_IOC_API		_IOWR(VMSYNC_IOC_MAGIC, 0x00, struct vmsync_api)
@@ -240,5 +306,7 @@ struct vmsync_stats {
 #define VMSYNC_IOC_STATS	_IOR(VMSYNC_IOC_MAGIC, 0x04, struct vmsync_stats)
 #define VMSYNC_IOC_TASK_FROM_MEM _IOWR(VMSYNC_IOC_MAGIC, 0x05, \
 				       struct vmsync_task_mem_args)
+#define VMSYNC_IOC_CACHE_STATE	_IOWR(VMSYNC_IOC_MAGIC, 0x06, \
+				      struct vmsync_cache_state_args)
 
 #endif /* _UAPI_LINUX_VMSYNC_H */
