@@ -2,7 +2,10 @@
 #
 # vmsync: the module, the library, the selftests and the demo.
 #
-#   make                      module (for KDIR), library, selftests, demo
+#   make                      module (for KDIR), library, selftests, demo,
+#                             the vmsync command
+#   make cli                  the vmsync command: build/cli/vmsync, and a
+#                             static copy for the test VM
 #   make KDIR=/lib/modules/<release>/build   the module for another kernel
 #   make run                  boot a test kernel and show the module working
 #   make check                install what is missing, then build, lint and
@@ -13,7 +16,7 @@
 #                             kernels (docs/performance.md)
 #   make lint                 checkpatch --strict, sparse and W=1
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, LD_PRELOAD shim,
-#                             headers, pkg-config
+#                             headers, pkg-config, the vmsync command
 #   make uninstall [PREFIX=/usr/local] [DESTDIR=]
 #   make modules_install [KDIR=] [DESTDIR=]   the module into
 #                             /lib/modules/<release>/updates/, then depmod
@@ -55,10 +58,10 @@ LIBINSTDIR ?= $(PREFIX)/lib
 KSRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
 KSRC := $(BUILD)/ksrc
 
-.PHONY: all module lib selftests demo run check check-full bench bench-prog \
+.PHONY: all module lib cli selftests demo run check check-full bench bench-prog \
 	lint install uninstall modules_install dkms-source dkms-install deb clean deps
 
-all: module lib selftests demo
+all: module lib selftests demo cli
 
 deps:
 	@scripts/install-deps
@@ -143,6 +146,24 @@ $(LIBDIR)/libvmsync-preload.so: $(LIBDIR)/preload.o $(LIBDIR)/libvmsync.a $(PREL
 		-Wl,--version-script=$(PRELOAD_MAP) -Wl,-z,defs \
 		$(LDFLAGS) $(LIBDIR)/preload.o $(LIBDIR)/libvmsync.a -o $@
 
+# --- the vmsync command --------------------------------------------------
+
+# build/cli/vmsync has the library in (libvmsync.a: it is small, and the
+# command then runs from the build tree and reports the library it was
+# built with); build/cli/static/vmsync is wholly static, for the test VM,
+# which has no shared libraries.
+CLI_CFLAGS := $(LIB_CFLAGS) -DVMSYNC_VERSION='"$(VERSION)"'
+
+cli: $(BUILD)/cli/vmsync $(BUILD)/cli/static/vmsync
+
+$(BUILD)/cli/vmsync: cli/vmsync.c $(LIBDIR)/libvmsync.a $(LIB_HDRS) VERSION
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) $< $(LIBDIR)/libvmsync.a -o $@
+
+$(BUILD)/cli/static/vmsync: cli/vmsync.c userlib/vmsync.c $(LIB_HDRS) VERSION
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) -static cli/vmsync.c userlib/vmsync.c -o $@
+
 # --- selftests and demo ------------------------------------------------
 
 $(KSRC)/.extracted:
@@ -210,7 +231,8 @@ lint: $(KSRC)/.extracted
 INSTALLED := $(addprefix $(LIBINSTDIR)/,libvmsync.a libvmsync.so.$(VERSION) \
 	libvmsync.so.$(SOVERSION) libvmsync.so vmsync/libvmsync-preload.so \
 	pkgconfig/vmsync.pc) \
-	$(addprefix $(PREFIX)/include/,vmsync.h vmsync/ioctl.h)
+	$(addprefix $(PREFIX)/include/,vmsync.h vmsync/ioctl.h) \
+	$(PREFIX)/bin/vmsync
 
 # The manual pages, man/<name>.<section>, go to share/man/man<section>/;
 # every other name a page documents (an .Nm of its NAME section) is a
@@ -244,9 +266,10 @@ uninstall-man:
 	-rmdir $(addprefix $(DESTDIR)$(PREFIX)/,\
 		$(sort $(foreach p,$(MAN_PAGES),$(call man_dir,$(p)))))
 
-install: lib
+install: lib cli
 	install -d $(DESTDIR)$(LIBINSTDIR)/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/vmsync
+		$(DESTDIR)$(PREFIX)/include/vmsync $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/cli/vmsync $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBDIR)/libvmsync.a $(DESTDIR)$(LIBINSTDIR)/
 	install -m 755 $(LIBDIR)/libvmsync.so.$(VERSION) $(DESTDIR)$(LIBINSTDIR)/
 	ln -sfn libvmsync.so.$(VERSION) \
