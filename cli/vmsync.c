@@ -655,10 +655,14 @@ static int cmd_status(int argc, char **argv)
 			return no_module();
 		}
 		if (e) {
-			if (e == ENOTTY)
-				err_msg("%s: the loaded module has no VMSYNC_IOC_CACHE_STATE (API version 4 or later needed)",
-					path);
-			else if (e == EPERM && !strcmp(what, "page-cache state"))
+			if (e == ENOTTY) {
+				/* No file can be examined: stop. */
+				err_msg("the loaded module has no VMSYNC_IOC_CACHE_STATE (API version 4 or later needed)");
+				if (opt_json)
+					printf("]}\n");
+				return EXIT_FAILED;
+			}
+			if (e == EPERM && !strcmp(what, "page-cache state"))
 				err_msg("%s: %s (the page-cache state of a file needs write access to it)",
 					path, strerror(e));
 			else if (e == EINVAL && what[0] == 'n')
@@ -761,6 +765,23 @@ static void ms_flags_str(int f, char *buf, size_t len)
 		buf[strlen(buf) - 1] = '\0';
 }
 
+/* A kern_return_t's Mach name: KERN_SUCCESS, ... */
+static const char *kr_name(kern_return_t kr)
+{
+	switch (kr) {
+	case VMSYNC_KERN_SUCCESS: return "KERN_SUCCESS";
+	case VMSYNC_KERN_INVALID_ADDRESS: return "KERN_INVALID_ADDRESS";
+	case VMSYNC_KERN_PROTECTION_FAILURE: return "KERN_PROTECTION_FAILURE";
+	case VMSYNC_KERN_INVALID_ARGUMENT: return "KERN_INVALID_ARGUMENT";
+	case VMSYNC_KERN_FAILURE: return "KERN_FAILURE";
+	case VMSYNC_KERN_RESOURCE_SHORTAGE: return "KERN_RESOURCE_SHORTAGE";
+	case VMSYNC_KERN_MEMORY_ERROR: return "KERN_MEMORY_ERROR";
+	case VMSYNC_KERN_ABORTED: return "KERN_ABORTED";
+	case VMSYNC_KERN_INVALID_TASK: return "KERN_INVALID_TASK";
+	default: return "KERN_UNKNOWN";
+	}
+}
+
 /* The counts of one sync, and how it ended. */
 struct sync_result {
 	uint64_t written, discarded;	/* pages */
@@ -791,7 +812,8 @@ static void print_sync(const char *file, uint64_t off, uint64_t len,
 		json_string(&f, "flags", flags);
 		if (r->mach) {
 			json_int(&f, "kr", r->kr);
-			json_string(&f, "kr_name",
+			json_string(&f, "kr_name", kr_name(r->kr));
+			json_string(&f, "kr_string",
 				    vmsync_kern_return_string(r->kr));
 		}
 		json_int(&f, "errno", r->error);
@@ -802,8 +824,8 @@ static void print_sync(const char *file, uint64_t off, uint64_t len,
 		return;
 	}
 	if (r->mach)
-		printf("kr: %s (%d)\n", vmsync_kern_return_string(r->kr),
-		       r->kr);
+		printf("kr: %s (%d, %s)\n", kr_name(r->kr), r->kr,
+		       vmsync_kern_return_string(r->kr));
 	printf("written: %" PRIu64 " pages (%s)\n", r->written,
 	       fmt_size(r->written * page_size, b1, sizeof(b1)));
 	printf("discarded: %" PRIu64 " pages (%s)\n", r->discarded,
@@ -826,8 +848,8 @@ static int sync_pid(pid_t pid, uint64_t address, uint64_t size,
 
 		if (e == ENODEV)
 			return no_module();
-		err_msg("task for pid %ld: %s: %s", (long)pid,
-			vmsync_kern_return_string(kr), vmsync_strerror(e));
+		err_msg("task for pid %ld: %s: %s", (long)pid, kr_name(kr),
+			vmsync_strerror(e));
 		return EXIT_FAILED;
 	}
 	r.kr = vmsync_vm_msync(task, (vm_address_t)address, (vm_size_t)size,
@@ -840,7 +862,7 @@ static int sync_pid(pid_t pid, uint64_t address, uint64_t size,
 	print_sync(NULL, 0, size, fl, &r, pid, address);
 	if (r.kr != VMSYNC_KERN_SUCCESS) {
 		err_msg("vm_msync of pid %ld: %s%s%s", (long)pid,
-			vmsync_kern_return_string(r.kr),
+			kr_name(r.kr),
 			r.error ? ": " : "",
 			r.error ? vmsync_strerror(r.error) : "");
 		return EXIT_FAILED;
@@ -923,8 +945,7 @@ static int sync_file(const char *path, uint64_t off, uint64_t len,
 	print_sync(path, start, end - start, fl, &r, 0, 0);
 	if (r.error) {
 		if (mach)
-			err_msg("%s: vm_msync: %s: %s", path,
-				vmsync_kern_return_string(r.kr),
+			err_msg("%s: vm_msync: %s: %s", path, kr_name(r.kr),
 				vmsync_strerror(r.error));
 		else
 			err_msg("%s: msync: %s", path,
