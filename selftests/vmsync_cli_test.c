@@ -29,6 +29,7 @@
 #include "vmsync.h"
 #include "vmsync_test_util.h"
 
+/* The test file: 16 pages of 4 KiB (the exact outputs assume 4 KiB). */
 #define NPAGES		16
 #define NOBODY		65534
 /* The exit codes of man/vmsync.1. */
@@ -178,12 +179,12 @@ static void expect_status(struct __test_metadata *_metadata, const char *path,
 	struct run r;
 	char want[8192];
 
-	snprintf(want, sizeof(want),
-		 "{\"page_size\":%zu,\"files\":[{\"file\":\"%s\",\"size\":%zu,"
-		 "\"offset\":0,\"length\":%zu,\"pages\":%d,\"resident\":%u,"
-		 "\"dirty\":%u,\"writeback\":%u}]}\n",
-		 vt_page, path, NPAGES * vt_page, NPAGES * vt_page, NPAGES,
-		 resident, dirty, writeback);
+	static const char fmt[] =
+		"{\"page_size\":%zu,\"files\":[{\"file\":\"%s\",\"size\":%zu,%s%u,%s%u,%s%u}]}\n";
+
+	snprintf(want, sizeof(want), fmt, vt_page, path, NPAGES * vt_page,
+		 "\"offset\":0,\"length\":65536,\"pages\":16,\"resident\":",
+		 resident, "\"dirty\":", dirty, "\"writeback\":", writeback);
 	ASSERT_EQ(0, run(&r, "status", "--json", path)) TH_LOG("%s", r.err);
 	EXPECT_STREQ(want, r.out);
 }
@@ -265,11 +266,9 @@ TEST_F(cli, sync_counts)
 
 	ASSERT_OK(write_pages(self->fd, self->buf, 0, 7));
 	ASSERT_EQ(0, run(&r, "sync", "--json", self->path)) TH_LOG("%s", r.err);
-	snprintf(want, sizeof(want),
-		 "{\"file\":\"%s\",\"offset\":0,\"length\":%zu,\"call\":\"msync\","
-		 "\"flags\":\"sync\",\"errno\":0,\"page_size\":%zu,"
-		 "\"written\":8,\"discarded\":0}\n",
-		 self->path, NPAGES * vt_page, vt_page);
+	snprintf(want, sizeof(want), "{\"file\":\"%s\",%s,%s}\n", self->path,
+		 "\"offset\":0,\"length\":65536,\"call\":\"msync\",\"flags\":\"sync\"",
+		 "\"errno\":0,\"page_size\":4096,\"written\":8,\"discarded\":0");
 	EXPECT_STREQ(want, r.out);
 	expect_status(_metadata, self->path, 8, 0, 0);
 	/* Human output; nothing left to write. */
@@ -283,8 +282,10 @@ TEST_F(cli, sync_counts)
 	expect_status(_metadata, self->path, 8, 1, 0);
 }
 
-/* sync --async starts the writes: with background writeback off, the
- * pages come clean only through it. */
+/*
+ * sync --async starts the writes: with background writeback off, the
+ * pages come clean only through it.
+ */
 TEST_F(cli, sync_async)
 {
 	struct run r;
@@ -455,7 +456,7 @@ TEST(stats)
 
 	ASSERT_OK(vmsync_get_api(&api));
 	ASSERT_EQ(0, run(&r, "stats", "--json"));
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		EXPECT_LE(0, json_num(r.out, keys[i])) TH_LOG("%s", r.out);
 	EXPECT_EQ(api.version, json_num(r.out, "api_version"));
 	snprintf(rel, sizeof(rel), "\"module_release\":\"%u.%u.%u\"",
