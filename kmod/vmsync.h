@@ -196,6 +196,7 @@ int vmsync_vm_msync(int task, u64 address, u64 size, u32 flags,
 		    struct vmsync_counts *counts, int *error);
 
 /* vmsync_task.c */
+int vmsync_ioctl_cache_state(struct vmsync_cache_state_args __user *uarg);
 void vmsync_task_init(void);
 bool vmsync_tasks_available(void);
 struct file *vmsync_task_from_mem(int mem_fd);
