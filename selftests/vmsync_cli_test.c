@@ -435,7 +435,8 @@ TEST(help)
 	ASSERT_EQ(0, run(&a, "status", "-h"));
 	EXPECT_EQ(0, strncmp(a.out, "Usage: vmsync status FILE...", 28));
 	ASSERT_EQ(0, run(&a, "--version"));
-	EXPECT_EQ(0, strncmp(a.out, "vmsync ", 7));
+	EXPECT_STREQ("vmsync " VMSYNC_TEST_VERSION " (libvmsync "
+		     VMSYNC_TEST_VERSION ")\n", a.out);
 	EXPECT_EQ(EXIT_USAGE, run(&a, "help", "frobnicate"));
 }
 
