@@ -16,6 +16,9 @@
  *
  * Only the public API of <vmsync.h> is used.
  */
+/* Files over 2 GiB in 32-bit builds too. */
+#define _FILE_OFFSET_BITS 64
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
