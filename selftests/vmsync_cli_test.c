@@ -91,7 +91,7 @@ static int run_as(struct run *r, uid_t uid, const char *arg, ...)
 		return -1;
 	argv[0] = "vmsync";
 	va_start(ap, arg);
-	for (argv[n] = arg; argv[n] && n < 31; argv[n] = va_arg(ap, const char *))
+	for (argv[n] = arg; n < 31 && argv[n]; argv[n] = va_arg(ap, const char *))
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
@@ -418,9 +418,9 @@ TEST_F(cli, exit_codes)
 	/* Root's file, 0644: nobody can read it, not write it: EPERM. */
 	ASSERT_OK(fchmod(self->fd, 0644));
 	ASSERT_OK(write_pages(self->fd, self->buf, 0, 0));
-	EXPECT_EQ(EXIT_FILES, run_as(&r, NOBODY, "status", self->path, NULL));
+	EXPECT_EQ(EXIT_FILES, run_as(&r, NOBODY, "status", self->path, (const char *)NULL));
 	EXPECT_NE(NULL, strstr(r.err, "Operation not permitted")) TH_LOG("%s", r.err);
-	EXPECT_EQ(0, run_as(&r, (uid_t)-1, "status", self->path, NULL));
+	EXPECT_EQ(0, run_as(&r, (uid_t)-1, "status", self->path, (const char *)NULL));
 }
 
 /* help and --version. */
