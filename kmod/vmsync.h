@@ -182,7 +182,6 @@ int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
 bool vmsync_bdev_held(struct address_space *mapping);
 bool vmsync_ext4_file(const struct inode *inode);
 bool vmsync_buffers_busy(struct folio *folio);
-int vmsync_remove_folio(struct address_space *mapping, struct folio *folio);
 
 /* vmsync_engine.c */
 struct vmsync_counts {

@@ -81,6 +81,7 @@ TEST_F(dev, api_reports_version_and_features)
 	unsigned int i;
 
 	unsigned int major, minor, patch;
+	int fields;
 
 	/* release is an out field: poison in it is ignored. */
 	memset(&api, VT_POISON, sizeof(api));
@@ -103,8 +104,8 @@ TEST_F(dev, api_reports_version_and_features)
 	EXPECT_EQ(VMSYNC_MS_ALL, api.msync_flags);
 	EXPECT_EQ(VMSYNC_VM_SYNC_ALL, api.vm_sync_flags);
 	/* The module's release is the VERSION file's, as MODULE_VERSION. */
-	ASSERT_EQ(3, sscanf(VMSYNC_TEST_VERSION, "%u.%u.%u", &major, &minor,
-			    &patch));
+	fields = sscanf(VMSYNC_TEST_VERSION, "%u.%u.%u", &major, &minor, &patch);
+	ASSERT_EQ(3, fields);
 	EXPECT_EQ(VMSYNC_RELEASE(major, minor, patch), api.release);
 	EXPECT_EQ(major, VMSYNC_RELEASE_MAJOR(api.release));
 	EXPECT_EQ(minor, VMSYNC_RELEASE_MINOR(api.release));

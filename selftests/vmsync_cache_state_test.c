@@ -153,8 +153,7 @@ TEST_F(file, vector_matches_mincore_and_kpageflags)
 	}
 	EXPECT_EQ(3, dirty);
 	/* Faulting a page in does not change its state; kpageflags agrees. */
-	(void)*(volatile unsigned char *)(map + 50 * self->p);
-	(void)*(volatile unsigned char *)(map + 51 * self->p);
+	ASSERT_OK(madvise(map + 50 * self->p, 2 * self->p, MADV_POPULATE_READ));
 	EXPECT_TRUE(vt_page_dirty(map + 50 * self->p));
 	EXPECT_FALSE(vt_page_dirty(map + 51 * self->p));
 	munmap(map, NP * self->p);
@@ -286,9 +285,9 @@ TEST(hugetlbfs_is_not_supported)
 	struct vmsync_cache_counts c;
 	int fd = memfd_create("vmsync-huge", MFD_HUGETLB);
 
-	if (fd < 0 && (errno == ENOSYS || errno == EINVAL))
-		SKIP(return, "no hugetlbfs in this kernel");
-	ASSERT_LE(0, fd);
+	/* The debug kernel and others without CONFIG_HUGETLBFS. */
+	if (fd < 0)
+		SKIP(return, "no hugetlbfs memfd: %s", strerror(errno));
 	EXPECT_EQ(-1, vmsync_cache_state(fd, 0, 0, NULL, 0, &c));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	close(fd);

@@ -793,7 +793,7 @@ TEST_F_TIMEOUT(dmfs, cache_state_sees_writeback, 120)
 	ASSERT_OK(vt_dm_reload(DM_NAME, table));
 
 	dirty(self->map, 0, 1);
-	(void)*(volatile char *)(self->map + P);
+	ASSERT_OK(madvise(self->map + P, P, MADV_POPULATE_READ));
 	ASSERT_OK(vmsync_cache_state(self->fd, 0, 2 * P, vec, 2, &c));
 	EXPECT_EQ(VMSYNC_PAGE_RESIDENT | VMSYNC_PAGE_DIRTY, vec[0]);
 	EXPECT_EQ(1, c.nr_dirty);
