@@ -401,7 +401,7 @@ static const char usage_trace[] =
 "SIGTERM (or N lines).  Needs tracefs (root).  The events' enable state\n"
 "is put back on exit.\n"
 "\n"
-"  -p, --pid PID        only events of process PID\n"
+"  -p, --pid PID        only events recorded in thread PID\n"
 "  -n, --count N        stop after N lines\n"
 "  -J, --json           one JSON document, an array of events\n"
 "  -h, --help           this text\n";
@@ -892,9 +892,13 @@ static int sync_file(const char *path, uint64_t off, uint64_t len,
 		err_msg("%s: %s", path, strerror(errno));
 		return EXIT_FILES;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		err_msg("%s: %s", path, S_ISREG(st.st_mode) ?
-			strerror(errno) : "not a regular file");
+	if (fstat(fd, &st)) {
+		err_msg("%s: %s", path, strerror(errno));
+		close(fd);
+		return EXIT_FILES;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_msg("%s: not a regular file", path);
 		close(fd);
 		return EXIT_FILES;
 	}
