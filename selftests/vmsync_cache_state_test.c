@@ -326,6 +326,8 @@ TEST(large_folios_count_the_pages_in_range)
 	ASSERT_OK(vmsync_cache_state(fd, 0, 0, NULL, 0, &c));
 	EXPECT_EQ(huge / p, c.nr_pages);
 	EXPECT_EQ(huge / p, c.nr_resident);
+	/* shmem keeps no dirty mark: as cachestat(2), none is dirty. */
+	EXPECT_EQ(0, c.nr_dirty);
 	ASSERT_OK(vmsync_cache_state(fd, 100 * p + 1, 3 * p, vec, sizeof(vec),
 				     &c));
 	EXPECT_EQ(4, c.nr_pages);
