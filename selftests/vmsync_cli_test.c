@@ -535,6 +535,82 @@ TEST_F(cli, trace)
 	EXPECT_STREQ(before, after);
 }
 
+/* msync calls on a mapping of fd, every 20 ms, until killed. */
+static void noise(int fd)
+{
+	char *p = mmap(NULL, vt_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (;;) {
+		p[1]++;
+		vmsync_msync(p, vt_page, MS_SYNC);
+		usleep(20000);
+	}
+}
+
+/*
+ * trace --pid: only the lines of the thread named, while another process
+ * makes calls too.
+ */
+TEST_F(cli, trace_pid)
+{
+	char pid_s[16], want[32], out[65536];
+	FILE *f = tmpfile();
+	char *p, *line, *save = NULL;
+	int st = -1, lines = 0;
+	pid_t pid, other;
+	double t0;
+
+	ASSERT_NE(NULL, f);
+	p = mmap(NULL, NPAGES * vt_page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	other = fork();
+	ASSERT_LE(0, other);
+	if (other == 0)
+		noise(self->fd);
+	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+	/* "comm-PID" ends the field before "[cpu]". */
+	snprintf(want, sizeof(want), "-%d ", getpid());
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		dup2(fileno(f), 1);
+		execl(cli(), "vmsync", "trace", "--pid", pid_s, "-n", "4",
+		      (char *)NULL);
+		_exit(127);
+	}
+	t0 = vt_now();
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (vt_now() - t0 > 60) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		p[0]++;
+		vmsync_msync(p, NPAGES * vt_page, MS_SYNC);
+		usleep(50000);
+	}
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	munmap(p, NPAGES * vt_page);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	slurp(f, out, sizeof(out));
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *br = strstr(line, " [");
+
+		lines++;
+		ASSERT_NE(NULL, br) TH_LOG("%s", line);
+		br[1] = '\0';
+		EXPECT_NE(NULL, strstr(line, want)) TH_LOG("%s, not %s", line, want);
+	}
+	EXPECT_EQ(4, lines);
+}
+
 /* trace ends on SIGINT, exit 0, with the enable state put back. */
 TEST(trace_sigint)
 {
