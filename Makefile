@@ -110,6 +110,7 @@ dkms-install: dkms-source
 
 LIBDIR := $(BUILD)/lib
 LIB_HDRS := userlib/vmsync.h uapi/linux/vmsync.h
+MACH_HDR := userlib/vmsync/mach.h
 LIB_MAP := userlib/libvmsync.map
 PRELOAD_MAP := userlib/preload.map
 
@@ -122,11 +123,17 @@ $(LIBDIR)/vmsync.o: userlib/vmsync.c $(LIB_HDRS)
 $(LIBDIR)/libvmsync.a: $(LIBDIR)/vmsync.o
 	$(AR) rcs $@ $^
 
+# 0.2.0's unprefixed Mach names, as compat symbols: the shared library only.
+$(LIBDIR)/compat.o: userlib/compat.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
 # Only the symbols of the version script are exported, each with its
-# version node.
-$(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o $(LIB_MAP)
+# version node, and compat.o's, each with the version its .symver names.
+$(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o $(LIBDIR)/compat.o $(LIB_MAP)
 	$(CC) -shared -Wl,-soname,libvmsync.so.$(SOVERSION) \
-		-Wl,--version-script=$(LIB_MAP) $(LDFLAGS) $< -o $@
+		-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs $(LDFLAGS) \
+		$(LIBDIR)/vmsync.o $(LIBDIR)/compat.o -o $@
 
 $(LIBDIR)/libvmsync.so: $(LIBDIR)/libvmsync.so.$(VERSION)
 	ln -sfn libvmsync.so.$(VERSION) $(LIBDIR)/libvmsync.so.$(SOVERSION)
@@ -168,7 +175,7 @@ demo: $(BUILD)/examples/vmsync-demo
 
 DEMO_SRCS := examples/vmsync-demo.c userlib/vmsync.c selftests/vmsync_test_util.c
 
-$(BUILD)/examples/vmsync-demo: $(DEMO_SRCS) $(LIB_HDRS) selftests/vmsync_test_util.h
+$(BUILD)/examples/vmsync-demo: $(DEMO_SRCS) $(LIB_HDRS) $(MACH_HDR) selftests/vmsync_test_util.h
 	@mkdir -p $(@D)
 	$(CC) $(DEMO_CFLAGS) -static $(DEMO_SRCS) -o $@
 
@@ -192,7 +199,8 @@ bench-prog: $(BUILD)/bench/vmsync_bench
 
 # Static, for the test VM; LMDB's msync() calls go through --wrap.
 $(BUILD)/bench/vmsync_bench: bench/vmsync_bench.c userlib/vmsync.c \
-		selftests/vmsync_test_util.c selftests/vmsync_test_util.h $(LIB_HDRS)
+		selftests/vmsync_test_util.c selftests/vmsync_test_util.h $(LIB_HDRS) \
+		$(MACH_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(DEMO_CFLAGS) -Iselftests -static bench/vmsync_bench.c \
 		userlib/vmsync.c selftests/vmsync_test_util.c \
@@ -207,10 +215,11 @@ lint: $(KSRC)/.extracted
 # the project's own directory, as <vmsync/ioctl.h>, never into the
 # include/linux/ that linux-libc-dev owns: the installed <vmsync.h> names
 # it so (in this tree it is uapi/linux/vmsync.h, as in the kernel's).
+# Mach's names, opt-in, are <vmsync/mach.h> (userlib/vmsync/mach.h).
 INSTALLED := $(addprefix $(LIBINSTDIR)/,libvmsync.a libvmsync.so.$(VERSION) \
 	libvmsync.so.$(SOVERSION) libvmsync.so vmsync/libvmsync-preload.so \
 	pkgconfig/vmsync.pc) \
-	$(addprefix $(PREFIX)/include/,vmsync.h vmsync/ioctl.h)
+	$(addprefix $(PREFIX)/include/,vmsync.h vmsync/ioctl.h vmsync/mach.h)
 
 # The manual pages, man/<name>.<section>, go to share/man/man<section>/;
 # every other name a page documents (an .Nm of its NAME section) is a
@@ -261,6 +270,7 @@ install: lib
 	chmod 644 $(DESTDIR)$(PREFIX)/include/vmsync.h
 	install -m 644 uapi/linux/vmsync.h \
 		$(DESTDIR)$(PREFIX)/include/vmsync/ioctl.h
+	install -m 644 $(MACH_HDR) $(DESTDIR)$(PREFIX)/include/vmsync/mach.h
 	# Written here: it names the PREFIX being installed to.
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBINSTDIR)|' \
 		-e 's|@VERSION@|$(VERSION)|' \

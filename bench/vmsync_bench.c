@@ -44,7 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define P		4096UL

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "../selftests/vmsync_test_util.h"
 
 static char saved_wb[32];
