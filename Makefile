@@ -285,7 +285,8 @@ uninstall:
 # vmsync-dkms, libvmsync0, libvmsync-dev and vmsync-utils, in build/deb/,
 # built from a copy of the tree.  debian/changelog and the library's
 # symbols file are generated: the version from VERSION, the symbols and
-# their version nodes from userlib/libvmsync.map.
+# their version nodes from userlib/libvmsync.map, each symbol with the
+# release that introduced it, its node's (scripts/deb-symbols).
 DEB_DIR := $(BUILD)/deb/$(DKMS_NAME)
 DEB_MAINT := $(shell sed -n 's/^Maintainer: //p' debian/control)
 DEB_DATE := $(shell date -R -d @$$(git log -1 --format=%ct 2>/dev/null || \
@@ -300,10 +301,7 @@ deb:
 		> $(DEB_DIR)/debian/changelog
 	{ echo 'libvmsync.so.$(SOVERSION) libvmsync$(SOVERSION) #MINVER#'; \
 	  echo '* Build-Depends-Package: libvmsync-dev'; \
-	  node=$$(sed -n 's/^\(LIBVMSYNC_[0-9.]*\) {.*/\1/p' $(LIB_MAP)); \
-	  echo " $$node@$$node $(VERSION)"; \
-	  sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);$$/\1/p' $(LIB_MAP) | \
-		sed "s/.*/ &@$$node $(VERSION)/"; \
+	  awk -f scripts/deb-symbols $(LIB_MAP); \
 	} > $(DEB_DIR)/debian/libvmsync$(SOVERSION).symbols
 	cd $(DEB_DIR) && dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb
