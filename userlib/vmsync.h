@@ -8,7 +8,8 @@
  * 0, or -1 with errno set; the Mach ones return a vmsync_kern_return_t
  * and, when it is not VMSYNC_KERN_SUCCESS, set errno too.
  *
- * Every name here begins with vmsync_ or VMSYNC_.  Mach's own names
+ * Every name here begins with vmsync_ or VMSYNC_, but SVR4's MC_SYNC, for
+ * vmsync_memcntl(), where the system has none.  Mach's own names
  * (kern_return_t, vm_msync(), ...) are in <vmsync/mach.h>, which a program
  * includes when it wants them.
  */
