@@ -17,14 +17,14 @@
 
 #define VMSYNC_EXPORT __attribute__((visibility("default")))
 
-/* Not in <vmsync.h>: these names exist only for the .symver below. */
-vmsync_kern_return_t vmsync_compat_vm_msync(vmsync_task_t target_task,
-					    uintptr_t address, uintptr_t size,
-					    unsigned int flags);
-vmsync_task_t vmsync_compat_vm_task_self(void);
-vmsync_kern_return_t vmsync_compat_vm_task_for_pid(pid_t pid,
-						   vmsync_task_t *task);
-vmsync_kern_return_t vmsync_compat_vm_task_release(vmsync_task_t task);
+/*
+ * Global, for their versioned names to be exported, but called by no one
+ * by these names: <vmsync.h> does not declare them.
+ */
+__asm__(".symver vmsync_compat_vm_msync, vm_msync@LIBVMSYNC_0.2");
+__asm__(".symver vmsync_compat_vm_task_self, vm_task_self@LIBVMSYNC_0.2");
+__asm__(".symver vmsync_compat_vm_task_for_pid, vm_task_for_pid@LIBVMSYNC_0.2");
+__asm__(".symver vmsync_compat_vm_task_release, vm_task_release@LIBVMSYNC_0.2");
 
 VMSYNC_EXPORT vmsync_kern_return_t
 vmsync_compat_vm_msync(vmsync_task_t target_task, uintptr_t address,
@@ -32,24 +32,20 @@ vmsync_compat_vm_msync(vmsync_task_t target_task, uintptr_t address,
 {
 	return vmsync_vm_msync(target_task, address, size, flags, NULL);
 }
-__asm__(".symver vmsync_compat_vm_msync, vm_msync@LIBVMSYNC_0.2");
 
 VMSYNC_EXPORT vmsync_task_t vmsync_compat_vm_task_self(void)
 {
 	return vmsync_task_self();
 }
-__asm__(".symver vmsync_compat_vm_task_self, vm_task_self@LIBVMSYNC_0.2");
 
 VMSYNC_EXPORT vmsync_kern_return_t
 vmsync_compat_vm_task_for_pid(pid_t pid, vmsync_task_t *task)
 {
 	return vmsync_task_for_pid(pid, task);
 }
-__asm__(".symver vmsync_compat_vm_task_for_pid, vm_task_for_pid@LIBVMSYNC_0.2");
 
 VMSYNC_EXPORT vmsync_kern_return_t
 vmsync_compat_vm_task_release(vmsync_task_t task)
 {
 	return vmsync_task_release(task);
 }
-__asm__(".symver vmsync_compat_vm_task_release, vm_task_release@LIBVMSYNC_0.2");

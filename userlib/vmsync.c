@@ -106,8 +106,8 @@ VMSYNC_EXPORT int vmsync_get_stats(struct vmsync_stats *stats)
 }
 
 VMSYNC_EXPORT int vmsync_cache_state(int fd, uint64_t offset, uint64_t len,
-				      unsigned char *vec, size_t vec_len,
-				      struct vmsync_cache_counts *counts)
+				     unsigned char *vec, size_t vec_len,
+				     struct vmsync_cache_counts *counts)
 {
 	struct vmsync_cache_state_args args = {
 		.fd = fd,
