@@ -40,7 +40,7 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h)
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN_CFLAGS := -Wall -Wextra
-# The library is plain C11 on POSIX; the demo shares the selftest helpers.
+# The library is plain C11 on POSIX; the demo and the bench are GNU C.
 LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN_CFLAGS) -Iuapi \
 	      -Iuserlib $(CPPFLAGS) $(CFLAGS)
 DEMO_CFLAGS := -std=gnu11 $(WARN_CFLAGS) -Iuapi -Iuserlib $(CFLAGS)
@@ -173,11 +173,12 @@ selftests: $(KSRC)/.extracted
 
 demo: $(BUILD)/examples/vmsync-demo
 
-DEMO_SRCS := examples/vmsync-demo.c userlib/vmsync.c selftests/vmsync_test_util.c
-
-$(BUILD)/examples/vmsync-demo: $(DEMO_SRCS) $(LIB_HDRS) $(MACH_HDR) selftests/vmsync_test_util.h
+# The demo is a user of the library like any other: its public header and
+# libvmsync.a, nothing else of the tree.  Static: the test VM has no shared
+# libraries.
+$(BUILD)/examples/vmsync-demo: examples/vmsync-demo.c $(LIBDIR)/libvmsync.a $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(DEMO_CFLAGS) -static $(DEMO_SRCS) -o $@
+	$(CC) $(DEMO_CFLAGS) -static $< $(LIBDIR)/libvmsync.a -o $@
 
 # --- the two commands of README ---------------------------------------
 
