@@ -306,7 +306,7 @@ TEST_F(dev, api_rejects_bad_input)
 
 	memset(&api, 0, sizeof(api));
 	api.api = VMSYNC_API;
-	api.reserved[3] = 1;
+	api.reserved[ARRAY_SIZE(api.reserved) - 1] = 1;
 	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
 	EXPECT_EQ(0, api.version);
 
