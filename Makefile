@@ -165,6 +165,13 @@ $(KSRC)/.extracted:
 		'*/scripts/const_structs.checkpatch'
 	@mkdir -p $(BUILD)/kselftest
 	cp $(KSRC)/tools/testing/selftests/kselftest*.h $(BUILD)/kselftest/
+	@# 6.12's harness keeps `child` across setjmp() without volatile: at
+	@# -O2 a failed ASSERT longjmp()s back with the value from before the
+	@# fork, and the fixture's teardown never runs.  The build's copy says
+	@# volatile; scripts/harness-check shows the teardown runs.
+	sed -i 's/^\(\t*\)pid_t child = 1; \\$$/\1volatile pid_t child = 1; \\/' \
+		$(BUILD)/kselftest/kselftest_harness.h
+	grep -q 'volatile pid_t child = 1;' $(BUILD)/kselftest/kselftest_harness.h
 	@touch $@
 
 selftests: $(KSRC)/.extracted

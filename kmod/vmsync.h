@@ -182,7 +182,6 @@ int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
 bool vmsync_bdev_held(struct address_space *mapping);
 bool vmsync_ext4_file(const struct inode *inode);
 bool vmsync_buffers_busy(struct folio *folio);
-int vmsync_remove_folio(struct address_space *mapping, struct folio *folio);
 
 /* vmsync_engine.c */
 struct vmsync_counts {
@@ -196,6 +195,7 @@ int vmsync_vm_msync(int task, u64 address, u64 size, u32 flags,
 		    struct vmsync_counts *counts, int *error);
 
 /* vmsync_task.c */
+int vmsync_ioctl_cache_state(struct vmsync_cache_state_args __user *uarg);
 void vmsync_task_init(void);
 bool vmsync_tasks_available(void);
 struct file *vmsync_task_from_mem(int mem_fd);

@@ -105,19 +105,6 @@ bool vmsync_buffers_busy(struct folio *folio)
 	return false;
 }
 
-/**
- * vmsync_remove_folio - remove a locked folio of a regular file from the
- * page cache, as truncation does, whether it is dirty or not
- * @mapping: its page cache
- * @folio: the folio, locked, not under writeback
- *
- * Return: 0, or an errno if the folio is not the file's (any more).
- */
-int vmsync_remove_folio(struct address_space *mapping, struct folio *folio)
-{
-	return vmsync_error_remove_folio(mapping, folio);
-}
-
 /*
  * Drop one clean folio, locked, not under writeback and already unmapped
  * from every process.  Pins are checked after unmapping: no new pin can
@@ -138,7 +125,7 @@ static int vmsync_drop_folio(struct address_space *mapping,
 		return 0;
 	if (!filemap_release_folio(folio, GFP_KERNEL))
 		return -EBUSY;
-	return vmsync_remove_folio(mapping, folio) ? -EBUSY : 1;
+	return vmsync_error_remove_folio(mapping, folio) ? -EBUSY : 1;
 }
 
 /*

@@ -13,7 +13,9 @@
 #include <linux/mmap_lock.h>
 
 /*
- * Remove a locked folio from the page cache as truncation would.
+ * Remove a locked folio of a regular file, not under writeback, from the
+ * page cache as truncation would, whether it is dirty or not; 0, or an
+ * errno if the folio is not the file's (any more).
  * generic_error_remove_page() became generic_error_remove_folio() in 6.8;
  * Kbuild defines VMSYNC_HAVE_ERROR_REMOVE_FOLIO when <linux/mm.h> has it.
  */

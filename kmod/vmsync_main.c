@@ -30,12 +30,14 @@
 #define VMSYNC_IOCTLS		(BIT_ULL(_IOC_NR(VMSYNC_IOC_API)) | \
 				 BIT_ULL(_IOC_NR(VMSYNC_IOC_MSYNC)) | \
 				 BIT_ULL(_IOC_NR(VMSYNC_IOC_VM_MSYNC)) | \
-				 BIT_ULL(_IOC_NR(VMSYNC_IOC_STATS)))
+				 BIT_ULL(_IOC_NR(VMSYNC_IOC_STATS)) | \
+				 BIT_ULL(_IOC_NR(VMSYNC_IOC_CACHE_STATE)))
 #define VMSYNC_FEATURES		(VMSYNC_FEATURE_MSYNC | \
 				 VMSYNC_FEATURE_ASYNC_STARTS_IO | \
 				 VMSYNC_FEATURE_INVALIDATE | \
 				 VMSYNC_FEATURE_VM_MSYNC | \
-				 VMSYNC_FEATURE_STATS)
+				 VMSYNC_FEATURE_STATS | \
+				 VMSYNC_FEATURE_CACHE_STATE)
 
 static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
 {
@@ -43,7 +45,7 @@ static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
 
 	if (copy_from_user(&api, uarg, sizeof(api)))
 		return -EFAULT;
-	if (api.api != VMSYNC_API ||
+	if (api.api != VMSYNC_API || api.reserved0 ||
 	    memchr_inv(api.reserved, 0, sizeof(api.reserved)))
 		return -EINVAL;
 
@@ -59,6 +61,7 @@ static int vmsync_ioctl_api(struct vmsync_api __user *uarg)
 	}
 	api.msync_flags = VMSYNC_MS_ALL;
 	api.vm_sync_flags = VMSYNC_VM_SYNC_ALL;
+	api.release = VMSYNC_RELEASE_CODE;
 
 	if (copy_to_user(uarg, &api, sizeof(api)))
 		return -EFAULT;
@@ -187,6 +190,8 @@ static long vmsync_ioctl(struct file *file, unsigned int cmd,
 		return vmsync_ioctl_stats(argp);
 	case VMSYNC_IOC_TASK_FROM_MEM:
 		return vmsync_ioctl_task_from_mem(argp);
+	case VMSYNC_IOC_CACHE_STATE:
+		return vmsync_ioctl_cache_state(argp);
 	default:
 		return -ENOTTY;
 	}

@@ -20,6 +20,7 @@
 #include <linux/writeback.h>
 
 #include "vmsync.h"
+#include "vmsync_compat.h"
 #include "vmsync_trace.h"
 
 static int vnode_data_return(struct vmsync_object *obj, struct file *file,
@@ -174,7 +175,7 @@ static int vnode_drop_locked(struct address_space *mapping,
 	if (folio_maybe_dma_pinned(folio))
 		return -EBUSY;
 	if (S_ISREG(mapping->host->i_mode))
-		return vmsync_remove_folio(mapping, folio) ? -EBUSY : 0;
+		return vmsync_error_remove_folio(mapping, folio) ? -EBUSY : 0;
 	folio_invalidate(folio, 0, folio_size(folio));
 	folio_cancel_dirty(folio);
 	folio_clear_uptodate(folio);

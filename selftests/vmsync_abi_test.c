@@ -80,23 +80,38 @@ TEST_F(dev, api_reports_version_and_features)
 	struct vmsync_api api;
 	unsigned int i;
 
+	unsigned int major, minor, patch;
+	int fields;
+
+	/* release is an out field: poison in it is ignored. */
 	memset(&api, VT_POISON, sizeof(api));
 	api.api = VMSYNC_API;
+	api.reserved0 = 0;
 	memset(api.reserved, 0, sizeof(api.reserved));
 	ASSERT_EQ(0, ioctl(self->fd, VMSYNC_IOC_API, &api));
 	EXPECT_EQ(VMSYNC_API, api.api);
 	EXPECT_EQ(VMSYNC_API_VERSION, api.version);
 	EXPECT_EQ(VMSYNC_FEATURE_MSYNC | VMSYNC_FEATURE_ASYNC_STARTS_IO |
 		  VMSYNC_FEATURE_INVALIDATE | VMSYNC_FEATURE_VM_MSYNC |
-		  VMSYNC_FEATURE_TASKS | VMSYNC_FEATURE_STATS, api.features);
+		  VMSYNC_FEATURE_TASKS | VMSYNC_FEATURE_STATS |
+		  VMSYNC_FEATURE_CACHE_STATE, api.features);
 	EXPECT_EQ((1ULL << _IOC_NR(VMSYNC_IOC_API)) |
 		  (1ULL << _IOC_NR(VMSYNC_IOC_MSYNC)) |
 		  (1ULL << _IOC_NR(VMSYNC_IOC_VM_MSYNC)) |
 		  (1ULL << _IOC_NR(VMSYNC_IOC_STATS)) |
-		  (1ULL << _IOC_NR(VMSYNC_IOC_TASK_FROM_MEM)), api.ioctls);
+		  (1ULL << _IOC_NR(VMSYNC_IOC_TASK_FROM_MEM)) |
+		  (1ULL << _IOC_NR(VMSYNC_IOC_CACHE_STATE)), api.ioctls);
 	EXPECT_EQ(VMSYNC_MS_ALL, api.msync_flags);
 	EXPECT_EQ(VMSYNC_VM_SYNC_ALL, api.vm_sync_flags);
+	/* The module's release is the VERSION file's, as MODULE_VERSION. */
+	fields = sscanf(VMSYNC_TEST_VERSION, "%u.%u.%u", &major, &minor, &patch);
+	ASSERT_EQ(3, fields);
+	EXPECT_EQ(VMSYNC_RELEASE(major, minor, patch), api.release);
+	EXPECT_EQ(major, VMSYNC_RELEASE_MAJOR(api.release));
+	EXPECT_EQ(minor, VMSYNC_RELEASE_MINOR(api.release));
+	EXPECT_EQ(patch, VMSYNC_RELEASE_PATCH(api.release));
 	/* Every byte was written: no poison, reserved fields zero. */
+	EXPECT_EQ(0, api.reserved0);
 	for (i = 0; i < ARRAY_SIZE(api.reserved); i++)
 		EXPECT_EQ(0, api.reserved[i]);
 
@@ -104,7 +119,8 @@ TEST_F(dev, api_reports_version_and_features)
 	memset(&api, VT_POISON, sizeof(api));
 	ASSERT_EQ(0, vmsync_get_api(&api));
 	EXPECT_EQ(VMSYNC_API_VERSION, api.version);
-	EXPECT_EQ(3, VMSYNC_API_VERSION);
+	EXPECT_EQ(4, VMSYNC_API_VERSION);
+	EXPECT_EQ(VMSYNC_RELEASE(major, minor, patch), api.release);
 }
 
 /* A task_from_mem request for mem_fd with every out field poisoned. */
@@ -131,6 +147,22 @@ TEST_F(dev, task_for_pid_retired)
 
 TEST_F(dev, task_from_mem_layout)
 {
+	EXPECT_EQ(64, sizeof(struct vmsync_api));
+	EXPECT_EQ(32, offsetof(struct vmsync_api, release));
+	EXPECT_EQ(36, offsetof(struct vmsync_api, reserved0));
+	EXPECT_EQ(40, offsetof(struct vmsync_api, reserved));
+	EXPECT_EQ(96, sizeof(struct vmsync_cache_state_args));
+	EXPECT_EQ(0, offsetof(struct vmsync_cache_state_args, fd));
+	EXPECT_EQ(4, offsetof(struct vmsync_cache_state_args, flags));
+	EXPECT_EQ(8, offsetof(struct vmsync_cache_state_args, offset));
+	EXPECT_EQ(16, offsetof(struct vmsync_cache_state_args, len));
+	EXPECT_EQ(24, offsetof(struct vmsync_cache_state_args, vec));
+	EXPECT_EQ(32, offsetof(struct vmsync_cache_state_args, vec_len));
+	EXPECT_EQ(40, offsetof(struct vmsync_cache_state_args, nr_pages));
+	EXPECT_EQ(48, offsetof(struct vmsync_cache_state_args, nr_resident));
+	EXPECT_EQ(56, offsetof(struct vmsync_cache_state_args, nr_dirty));
+	EXPECT_EQ(64, offsetof(struct vmsync_cache_state_args, nr_writeback));
+	EXPECT_EQ(72, offsetof(struct vmsync_cache_state_args, reserved));
 	EXPECT_EQ(40, sizeof(struct vmsync_task_mem_args));
 	EXPECT_EQ(0, offsetof(struct vmsync_task_mem_args, mem_fd));
 	EXPECT_EQ(4, offsetof(struct vmsync_task_mem_args, flags));
@@ -306,9 +338,16 @@ TEST_F(dev, api_rejects_bad_input)
 
 	memset(&api, 0, sizeof(api));
 	api.api = VMSYNC_API;
-	api.reserved[ARRAY_SIZE(api.reserved) - 1] = 1;
+	api.reserved[2] = 1;
 	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
 	EXPECT_EQ(0, api.version);
+
+	memset(&api, 0, sizeof(api));
+	api.api = VMSYNC_API;
+	api.reserved0 = 1;
+	EXPECT_FAIL(EINVAL, ioctl(self->fd, VMSYNC_IOC_API, &api));
+	EXPECT_EQ(0, api.version);
+	EXPECT_EQ(0, api.release);
 
 	EXPECT_FAIL(EFAULT, ioctl(self->fd, VMSYNC_IOC_API, NULL));
 }

@@ -776,6 +776,45 @@ TEST_F_TIMEOUT(dmfs, async_returns_before_write_completes, 120)
 	EXPECT_TRUE(vt_disk_page_is(self->disk, self->fd, 0, vt_fill(0, 2)));
 }
 
+/*
+ * VMSYNC_IOC_CACHE_STATE sees a page under writeback as kpageflags does:
+ * with every write delayed by 1.5 s, the page MS_ASYNC started is under
+ * writeback and no longer dirty, and the other page is neither.
+ */
+TEST_F_TIMEOUT(dmfs, cache_state_sees_writeback, 120)
+{
+	unsigned char vec[2] = { 0xff, 0xff };
+	struct vmsync_cache_counts c;
+	char table[1024];
+
+	snprintf(table, sizeof(table), "0 %llu delay %s 0 0 %s 0 1500",
+		 (unsigned long long)self->sectors, self->scratch,
+		 self->scratch);
+	ASSERT_OK(vt_dm_reload(DM_NAME, table));
+
+	dirty(self->map, 0, 1);
+	ASSERT_OK(madvise(self->map + P, P, MADV_POPULATE_READ));
+	ASSERT_OK(vmsync_cache_state(self->fd, 0, 2 * P, vec, 2, &c));
+	EXPECT_EQ(VMSYNC_PAGE_RESIDENT | VMSYNC_PAGE_DIRTY, vec[0]);
+	EXPECT_EQ(1, c.nr_dirty);
+
+	ASSERT_OK(vmsync_msync(self->map, P, MS_ASYNC));
+	ASSERT_OK(vmsync_cache_state(self->fd, 0, 2 * P, vec, 2, &c));
+	EXPECT_TRUE(vt_page_writeback(self->map));
+	EXPECT_EQ(VMSYNC_PAGE_RESIDENT | VMSYNC_PAGE_WRITEBACK, vec[0]);
+	EXPECT_EQ(VMSYNC_PAGE_RESIDENT, vec[1]);
+	EXPECT_EQ(2, c.nr_pages);
+	EXPECT_EQ(2, c.nr_resident);
+	EXPECT_EQ(0, c.nr_dirty);
+	EXPECT_EQ(1, c.nr_writeback);
+
+	/* Once the write is done, nothing is left to write. */
+	ASSERT_OK(vmsync_msync(self->map, P, MS_SYNC));
+	ASSERT_OK(vmsync_cache_state(self->fd, 0, 2 * P, vec, 2, &c));
+	EXPECT_EQ(VMSYNC_PAGE_RESIDENT, vec[0]);
+	EXPECT_EQ(0, c.nr_writeback);
+}
+
 /* Fail writes to the file's first page only; the rest of the disk works. */
 static int fail_first_page(int fd, const char *scratch, uint64_t sectors)
 {
