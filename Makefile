@@ -43,7 +43,7 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h)
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN_CFLAGS := -Wall -Wextra
-# The library is plain C11 on POSIX; the demo shares the selftest helpers.
+# The library is plain C11 on POSIX; the demo and the bench are GNU C.
 LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN_CFLAGS) -Iuapi \
 	      -Iuserlib $(CPPFLAGS) $(CFLAGS)
 DEMO_CFLAGS := -std=gnu11 $(WARN_CFLAGS) -Iuapi -Iuserlib $(CFLAGS)
@@ -113,6 +113,7 @@ dkms-install: dkms-source
 
 LIBDIR := $(BUILD)/lib
 LIB_HDRS := userlib/vmsync.h uapi/linux/vmsync.h
+MACH_HDR := userlib/vmsync/mach.h
 LIB_MAP := userlib/libvmsync.map
 PRELOAD_MAP := userlib/preload.map
 
@@ -125,11 +126,17 @@ $(LIBDIR)/vmsync.o: userlib/vmsync.c $(LIB_HDRS)
 $(LIBDIR)/libvmsync.a: $(LIBDIR)/vmsync.o
 	$(AR) rcs $@ $^
 
+# 0.2.0's unprefixed Mach names, as compat symbols: the shared library only.
+$(LIBDIR)/compat.o: userlib/compat.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
 # Only the symbols of the version script are exported, each with its
-# version node.
-$(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o $(LIB_MAP)
+# version node, and compat.o's, each with the version its .symver names.
+$(LIBDIR)/libvmsync.so.$(VERSION): $(LIBDIR)/vmsync.o $(LIBDIR)/compat.o $(LIB_MAP)
 	$(CC) -shared -Wl,-soname,libvmsync.so.$(SOVERSION) \
-		-Wl,--version-script=$(LIB_MAP) $(LDFLAGS) $< -o $@
+		-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs $(LDFLAGS) \
+		$(LIBDIR)/vmsync.o $(LIBDIR)/compat.o -o $@
 
 $(LIBDIR)/libvmsync.so: $(LIBDIR)/libvmsync.so.$(VERSION)
 	ln -sfn libvmsync.so.$(VERSION) $(LIBDIR)/libvmsync.so.$(SOVERSION)
@@ -194,11 +201,12 @@ selftests: $(KSRC)/.extracted
 
 demo: $(BUILD)/examples/vmsync-demo
 
-DEMO_SRCS := examples/vmsync-demo.c userlib/vmsync.c selftests/vmsync_test_util.c
-
-$(BUILD)/examples/vmsync-demo: $(DEMO_SRCS) $(LIB_HDRS) selftests/vmsync_test_util.h
+# The demo is a user of the library like any other: its public header and
+# libvmsync.a, nothing else of the tree.  Static: the test VM has no shared
+# libraries.
+$(BUILD)/examples/vmsync-demo: examples/vmsync-demo.c $(LIBDIR)/libvmsync.a $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(DEMO_CFLAGS) -static $(DEMO_SRCS) -o $@
+	$(CC) $(DEMO_CFLAGS) -static $< $(LIBDIR)/libvmsync.a -o $@
 
 # --- the two commands of README ---------------------------------------
 
@@ -220,7 +228,8 @@ bench-prog: $(BUILD)/bench/vmsync_bench
 
 # Static, for the test VM; LMDB's msync() calls go through --wrap.
 $(BUILD)/bench/vmsync_bench: bench/vmsync_bench.c userlib/vmsync.c \
-		selftests/vmsync_test_util.c selftests/vmsync_test_util.h $(LIB_HDRS)
+		selftests/vmsync_test_util.c selftests/vmsync_test_util.h $(LIB_HDRS) \
+		$(MACH_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(DEMO_CFLAGS) -Iselftests -static bench/vmsync_bench.c \
 		userlib/vmsync.c selftests/vmsync_test_util.c \
@@ -235,10 +244,11 @@ lint: $(KSRC)/.extracted
 # the project's own directory, as <vmsync/ioctl.h>, never into the
 # include/linux/ that linux-libc-dev owns: the installed <vmsync.h> names
 # it so (in this tree it is uapi/linux/vmsync.h, as in the kernel's).
+# Mach's names, opt-in, are <vmsync/mach.h> (userlib/vmsync/mach.h).
 INSTALLED := $(addprefix $(LIBINSTDIR)/,libvmsync.a libvmsync.so.$(VERSION) \
 	libvmsync.so.$(SOVERSION) libvmsync.so vmsync/libvmsync-preload.so \
 	pkgconfig/vmsync.pc) \
-	$(addprefix $(PREFIX)/include/,vmsync.h vmsync/ioctl.h) \
+	$(addprefix $(PREFIX)/include/,vmsync.h vmsync/ioctl.h vmsync/mach.h) \
 	$(PREFIX)/bin/vmsync
 
 # The manual pages, man/<name>.<section>, go to share/man/man<section>/;
@@ -291,6 +301,7 @@ install: lib cli
 	chmod 644 $(DESTDIR)$(PREFIX)/include/vmsync.h
 	install -m 644 uapi/linux/vmsync.h \
 		$(DESTDIR)$(PREFIX)/include/vmsync/ioctl.h
+	install -m 644 $(MACH_HDR) $(DESTDIR)$(PREFIX)/include/vmsync/mach.h
 	# Written here: it names the PREFIX being installed to.
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBINSTDIR)|' \
 		-e 's|@VERSION@|$(VERSION)|' \
@@ -305,7 +316,8 @@ uninstall:
 # vmsync-dkms, libvmsync0, libvmsync-dev and vmsync-utils, in build/deb/,
 # built from a copy of the tree.  debian/changelog and the library's
 # symbols file are generated: the version from VERSION, the symbols and
-# their version nodes (each node of userlib/libvmsync.map) from the map.
+# their version nodes from userlib/libvmsync.map, each symbol with the
+# release that introduced it, its node's (scripts/deb-symbols).
 DEB_DIR := $(BUILD)/deb/$(DKMS_NAME)
 DEB_MAINT := $(shell sed -n 's/^Maintainer: //p' debian/control)
 DEB_DATE := $(shell date -R -d @$$(git log -1 --format=%ct 2>/dev/null || \
@@ -320,10 +332,7 @@ deb:
 		> $(DEB_DIR)/debian/changelog
 	{ echo 'libvmsync.so.$(SOVERSION) libvmsync$(SOVERSION) #MINVER#'; \
 	  echo '* Build-Depends-Package: libvmsync-dev'; \
-	  awk '/^LIBVMSYNC_[0-9.]* \{/ { node = $$1; \
-			print " " node "@" node " $(VERSION)"; next } \
-	       /^[[:space:]]*[a-z_][a-z0-9_]*;$$/ { gsub(/[[:space:];]/, ""); \
-			print " " $$0 "@" node " $(VERSION)" }' $(LIB_MAP); \
+	  awk -f scripts/deb-symbols $(LIB_MAP); \
 	} > $(DEB_DIR)/debian/libvmsync$(SOVERSION).symbols
 	cd $(DEB_DIR) && dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb

@@ -44,7 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define P		4096UL
@@ -574,18 +574,29 @@ static void bench_sparse(void)
 
 /* --- case 4: starting writeback ----------------------------------------- */
 
-static int sfr_fd;
+/*
+ * What native_start() and vms_start() start the writeback of: the file's
+ * first len bytes, by its descriptor or through its mapping.  Passed as
+ * their address argument, so that each caller names its own file.
+ */
+struct start_target {
+	unsigned char *map;
+	int fd;
+};
 
 static void native_start(void *a, size_t len)
 {
-	(void)a;
-	call_ok(sync_file_range(sfr_fd, 0, (off_t)len, SYNC_FILE_RANGE_WRITE),
+	const struct start_target *t = a;
+
+	call_ok(sync_file_range(t->fd, 0, (off_t)len, SYNC_FILE_RANGE_WRITE),
 		"sync_file_range(WRITE)");
 }
 
 static void vms_start(void *a, size_t len)
 {
-	call_ok(vmsync_msync(a, len, MS_ASYNC), "vmsync_msync(MS_ASYNC)");
+	const struct start_target *t = a;
+
+	call_ok(vmsync_msync(t->map, len, MS_ASYNC), "vmsync_msync(MS_ASYNC)");
 }
 
 static void bench_start_writeback(size_t npages, unsigned int nreps)
@@ -593,29 +604,29 @@ static void bench_start_writeback(size_t npages, unsigned int nreps)
 	unsigned int n = reps(nreps), r, g = 1;
 	double v[MAX_REPS], nat[MAX_REPS];
 	size_t len = npages * P;
+	struct start_target tgt;
 	char path[512];
-	unsigned char *map;
 
-	sfr_fd = make_file("bench-async", npages, path, sizeof(path));
-	map = map_file(sfr_fd, len);
-	touch_pages(map, npages);
+	tgt.fd = make_file("bench-async", npages, path, sizeof(path));
+	tgt.map = map_file(tgt.fd, len);
+	touch_pages(tgt.map, npages);
 	for (r = 0; r < 2 * n; r++) {
 		bool native = (r % 2) ^ (r / 2 % 2);
 		double t;
 
-		dirty_pages(map, 0, npages, g++);
-		t = timed(native ? native_start : vms_start, map, len) * 1e6;
+		dirty_pages(tgt.map, 0, npages, g++);
+		t = timed(native ? native_start : vms_start, &tgt, len) * 1e6;
 		if (native)
 			nat[r / 2] = t;
 		else
 			v[r / 2] = t;
 		/* Untimed: the writes end before the next repetition. */
-		call_ok(fsync(sfr_fd), "fsync");
+		call_ok(fsync(tgt.fd), "fsync");
 	}
 	add_row("4", "us", AT_MOST, 1.10, v, nat, n,
 		"MS_ASYNC, %zu dirty page(s) vs sync_file_range", npages);
-	munmap(map, len);
-	close(sfr_fd);
+	munmap(tgt.map, len);
+	close(tgt.fd);
 	unlink(path);
 }
 
@@ -672,26 +683,26 @@ static void bench_fixed_cost(void)
 	};
 	unsigned int n = reps(5), k = quick ? 5 : 40, r;
 	double v[3][MAX_REPS], nat[3][MAX_REPS], api[MAX_REPS], nul[MAX_REPS];
+	struct start_target tgt;
 	char path[512], opath[512];
-	unsigned char *map;
 	enum call_state st;
 
-	sfr_fd = make_file("bench-fixed", 1, path, sizeof(path));
-	map = map_file(sfr_fd, P);
-	touch_pages(map, 1);
+	tgt.fd = make_file("bench-fixed", 1, path, sizeof(path));
+	tgt.map = map_file(tgt.fd, P);
+	touch_pages(tgt.map, 1);
 	other_fd = make_file("bench-fixed-other", 1, opath, sizeof(opath));
 	other_map = map_file(other_fd, P);
 	for (r = 0; r < n; r++) {
 		for (st = AT_ONCE; st <= AFTER_WRITE; st++) {
 			if (r % 2) {
-				nat[st][r] = call_in_state(native_start, map,
+				nat[st][r] = call_in_state(native_start, &tgt,
 							   P, st, k);
-				v[st][r] = call_in_state(vms_start, map, P,
+				v[st][r] = call_in_state(vms_start, &tgt, P,
 							 st, k);
 			} else {
-				v[st][r] = call_in_state(vms_start, map, P,
+				v[st][r] = call_in_state(vms_start, &tgt, P,
 							 st, k);
-				nat[st][r] = call_in_state(native_start, map,
+				nat[st][r] = call_in_state(native_start, &tgt,
 							   P, st, k);
 			}
 		}
@@ -706,8 +717,8 @@ static void bench_fixed_cost(void)
 	munmap(other_map, P);
 	close(other_fd);
 	unlink(opath);
-	munmap(map, P);
-	close(sfr_fd);
+	munmap(tgt.map, P);
+	close(tgt.fd);
 	unlink(path);
 }
 

@@ -726,7 +726,7 @@ static int cmd_status(int argc, char **argv)
 
 /* --- sync ---------------------------------------------------------------- */
 
-static int parse_vm_flags(const char *s, vm_sync_t *flags)
+static int parse_vm_flags(const char *s, unsigned int *flags)
 {
 	char buf[128], *tok, *save = NULL;
 
@@ -748,7 +748,7 @@ static int parse_vm_flags(const char *s, vm_sync_t *flags)
 	return *flags ? 0 : -1;
 }
 
-static void vm_flags_str(vm_sync_t f, char *buf, size_t len)
+static void vm_flags_str(unsigned int f, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s",
 		 f & VMSYNC_VM_SYNC_ASYNCHRONOUS ? "async," : "",
@@ -768,8 +768,8 @@ static void ms_flags_str(int f, char *buf, size_t len)
 		buf[strlen(buf) - 1] = '\0';
 }
 
-/* A kern_return_t's Mach name: KERN_SUCCESS, ... */
-static const char *kr_name(kern_return_t kr)
+/* A vmsync_kern_return_t's Mach name: KERN_SUCCESS, ... */
+static const char *kr_name(vmsync_kern_return_t kr)
 {
 	switch (kr) {
 	case VMSYNC_KERN_SUCCESS: return "KERN_SUCCESS";
@@ -790,7 +790,7 @@ struct sync_result {
 	uint64_t written, discarded;	/* pages */
 	int error;			/* errno, or 0 */
 	bool mach;
-	kern_return_t kr;
+	vmsync_kern_return_t kr;
 };
 
 static void print_sync(const char *file, uint64_t off, uint64_t len,
@@ -837,15 +837,15 @@ static void print_sync(const char *file, uint64_t off, uint64_t len,
 
 /* Another process's mapping, through a task handle. */
 static int sync_pid(pid_t pid, uint64_t address, uint64_t size,
-		    vm_sync_t flags)
+		    unsigned int flags)
 {
 	struct vmsync_vm_msync_result res = { 0 };
 	struct sync_result r = { .mach = true };
 	char fl[64];
-	vm_task_t task;
-	kern_return_t kr;
+	vmsync_task_t task;
+	vmsync_kern_return_t kr;
 
-	kr = vm_task_for_pid(pid, &task);
+	kr = vmsync_task_for_pid(pid, &task);
 	if (kr != VMSYNC_KERN_SUCCESS) {
 		int e = errno;
 
@@ -855,9 +855,9 @@ static int sync_pid(pid_t pid, uint64_t address, uint64_t size,
 			vmsync_strerror(e));
 		return EXIT_FAILED;
 	}
-	r.kr = vmsync_vm_msync(task, (vm_address_t)address, (vm_size_t)size,
+	r.kr = vmsync_vm_msync(task, (uintptr_t)address, (uintptr_t)size,
 			       flags, &res);
-	vm_task_release(task);
+	vmsync_task_release(task);
 	r.written = res.pages_returned;
 	r.discarded = res.pages_discarded;
 	r.error = res.error;
@@ -874,7 +874,7 @@ static int sync_pid(pid_t pid, uint64_t address, uint64_t size,
 }
 
 static int sync_file(const char *path, uint64_t off, uint64_t len,
-		     int ms_flags, bool mach, vm_sync_t vm_flags)
+		     int ms_flags, bool mach, unsigned int vm_flags)
 {
 	struct sync_result r = { .mach = mach, .kr = VMSYNC_KERN_SUCCESS };
 	uint64_t start, end, pos;
@@ -925,8 +925,8 @@ static int sync_file(const char *path, uint64_t off, uint64_t len,
 		if (mach) {
 			struct vmsync_vm_msync_result res = { 0 };
 
-			r.kr = vmsync_vm_msync(vm_task_self(), (vm_address_t)p,
-					       (vm_size_t)n, vm_flags, &res);
+			r.kr = vmsync_vm_msync(vmsync_task_self(), (uintptr_t)p,
+					       (uintptr_t)n, vm_flags, &res);
 			w = res.pages_returned;
 			d = res.pages_discarded;
 			if (r.kr != VMSYNC_KERN_SUCCESS)
@@ -980,7 +980,7 @@ static int cmd_sync(int argc, char **argv)
 	uint64_t off = 0, len = 0, address = 0, size = 0;
 	bool range = false, have_addr = false, have_size = false;
 	bool async = false, inval = false, mach = false;
-	vm_sync_t vm_flags = VMSYNC_VM_SYNC_SYNCHRONOUS;
+	unsigned int vm_flags = VMSYNC_VM_SYNC_SYNCHRONOUS;
 	long long pid = -1;
 	char *end;
 	int c, e;

@@ -35,7 +35,7 @@
 #include <linux/fs.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 #include "vmsync_testfile.h"
 

@@ -62,7 +62,7 @@
 #include <linux/loop.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define P	vt_page

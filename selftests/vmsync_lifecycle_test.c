@@ -46,7 +46,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define MODNAME		"vmsync"

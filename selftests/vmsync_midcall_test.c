@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define DELAY_HOOK	"/sys/kernel/debug/vmsync/test_sync_delay_ms"

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 #include "vmsync_testfile.h"
 

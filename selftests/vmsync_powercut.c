@@ -51,7 +51,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define FILE_NAME	"powercut.dat"

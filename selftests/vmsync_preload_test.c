@@ -42,6 +42,11 @@
 #include <linux/vmsync.h>
 
 #include "kselftest_harness.h"
+/*
+ * For its macros (EXPECT_FAIL); this program, linked without libvmsync,
+ * does not have the helpers it declares, and calls none of them.
+ */
+#include "vmsync_test_util.h"
 
 #define MODNAME		"vmsync"
 #define SHIM		"libvmsync-preload.so"
@@ -51,17 +56,6 @@
 #define MAPSIZE		(8UL << 20)
 #define SEED		0x766d73796e63ULL
 #define NP		4
-
-/*
- * As in vmsync_test_util.h, whose helpers this program, linked without
- * libvmsync, does not have.
- */
-#define EXPECT_FAIL(err, call) do {					\
-		int _ret = (call);					\
-		int _errno = errno;					\
-		EXPECT_EQ(-1, _ret);					\
-		EXPECT_EQ(err, _errno);					\
-	} while (0)
 
 static size_t page_size(void)
 {
@@ -663,6 +657,23 @@ TEST_F(file, errors_are_the_modules)
 }
 
 /*
+ * Fill the mapping's first page with c and msync() it: the call succeeds,
+ * through the module (one call more in its counters).
+ */
+static void sync_page_through_module(struct __test_metadata *_metadata,
+				     unsigned char *map, unsigned char c)
+{
+	struct vmsync_stats before, after;
+	size_t p = page_size();
+
+	memset(map, c, p);
+	STATS(&before);
+	EXPECT_EQ(0, msync(map, p, MS_SYNC));
+	STATS(&after);
+	EXPECT_EQ(before.calls + 1, after.calls);
+}
+
+/*
  * The program closes the shim's descriptor, then dup2()s a file of its own
  * over the one the shim opened next: each time the next msync() opens the
  * device again and goes through the module, and the program's file is
@@ -670,7 +681,6 @@ TEST_F(file, errors_are_the_modules)
  */
 TEST_F(file, descriptor_closed_or_replaced)
 {
-	struct vmsync_stats before, after;
 	size_t p = page_size();
 	int fd, other;
 	struct stat st;
@@ -682,11 +692,7 @@ TEST_F(file, descriptor_closed_or_replaced)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, close(fd));
 
-	memset(self->map, 2, p);
-	STATS(&before);
-	EXPECT_EQ(0, msync(self->map, p, MS_SYNC));
-	STATS(&after);
-	EXPECT_EQ(before.calls + 1, after.calls);
+	sync_page_through_module(_metadata, self->map, 2);
 	fd = shim_fd();
 	ASSERT_LE(0, fd);
 
@@ -694,11 +700,7 @@ TEST_F(file, descriptor_closed_or_replaced)
 	ASSERT_LE(0, other);
 	ASSERT_EQ(fd, dup2(other, fd));
 	ASSERT_EQ(0, close(other));
-	memset(self->map, 3, p);
-	STATS(&before);
-	EXPECT_EQ(0, msync(self->map, p, MS_SYNC));
-	STATS(&after);
-	EXPECT_EQ(before.calls + 1, after.calls);
+	sync_page_through_module(_metadata, self->map, 3);
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_TRUE(S_ISREG(st.st_mode));
 	EXPECT_EQ(1, pread(fd, &c, 1, 0));

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define P		vt_page

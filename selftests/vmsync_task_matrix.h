@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_test_util.h"
 
 #define YAMA_SCOPE	"kernel/yama/ptrace_scope"

@@ -27,7 +27,7 @@
 #include <linux/landlock.h>
 
 #include "kselftest_harness.h"
-#include "vmsync.h"
+#include "vmsync/mach.h"
 #include "vmsync_task_matrix.h"
 #include "vmsync_test_util.h"
 #include "vmsync_testfile.h"

@@ -187,19 +187,18 @@ VMSYNC_EXPORT int vmsync_memcntl(void *addr, size_t len, int cmd, void *arg,
 	return vmsync_msync(addr, len, (int)(uintptr_t)arg);
 }
 
-VMSYNC_EXPORT vm_task_t vm_task_self(void)
+VMSYNC_EXPORT vmsync_task_t vmsync_task_self(void)
 {
 	return VMSYNC_TASK_SELF;
 }
 
-VMSYNC_EXPORT kern_return_t vmsync_vm_msync(vm_task_t target_task,
-					    vm_address_t address,
-					    vm_size_t size, vm_sync_t sync_flags,
-					    struct vmsync_vm_msync_result *result)
+VMSYNC_EXPORT vmsync_kern_return_t
+vmsync_vm_msync(vmsync_task_t target_task, uintptr_t address, uintptr_t size,
+		unsigned int flags, struct vmsync_vm_msync_result *result)
 {
 	struct vmsync_vm_msync_args args = {
 		.task = target_task,
-		.flags = sync_flags,
+		.flags = flags,
 		.address = address,
 		.size = size,
 	};
@@ -210,45 +209,38 @@ VMSYNC_EXPORT kern_return_t vmsync_vm_msync(vm_task_t target_task,
 	if (fd < 0 || ioctl(fd, VMSYNC_IOC_VM_MSYNC, &args)) {
 		if (result)
 			result->error = errno;
-		return KERN_FAILURE;
+		return VMSYNC_KERN_FAILURE;
 	}
 	if (result) {
 		result->error = args.error;
 		result->pages_returned = args.pages_returned;
 		result->pages_discarded = args.pages_discarded;
 	}
-	if (args.kr != KERN_SUCCESS)
+	if (args.kr != VMSYNC_KERN_SUCCESS)
 		errno = args.error;
 	return args.kr;
 }
 
-VMSYNC_EXPORT kern_return_t vm_msync(vm_task_t target_task,
-				     vm_address_t address, vm_size_t size,
-				     vm_sync_t sync_flags)
-{
-	return vmsync_vm_msync(target_task, address, size, sync_flags, NULL);
-}
-
 /* A kern_return_t, and errno, for a failed open of a mem file. */
-static kern_return_t vmsync_mem_open_error(void)
+static vmsync_kern_return_t vmsync_mem_open_error(void)
 {
 	switch (errno) {
 	case EACCES:
 	case EPERM:
 		errno = EPERM;
-		return KERN_PROTECTION_FAILURE;
+		return VMSYNC_KERN_PROTECTION_FAILURE;
 	case ENOENT:
 	case ESRCH:
 		errno = ESRCH;
-		return KERN_INVALID_ARGUMENT;
+		return VMSYNC_KERN_INVALID_ARGUMENT;
 	case EMFILE:
 	case ENFILE:
 	case ENOMEM:
-		return KERN_RESOURCE_SHORTAGE;
+		return VMSYNC_KERN_RESOURCE_SHORTAGE;
 	case EINTR:
-		return KERN_ABORTED;
+		return VMSYNC_KERN_ABORTED;
 	default:
-		return KERN_FAILURE;
+		return VMSYNC_KERN_FAILURE;
 	}
 }
 
@@ -257,8 +249,8 @@ static kern_return_t vmsync_mem_open_error(void)
  * the kernel's own, ptrace attach's, with every LSM's; the module only
  * takes the address space the open file holds.
  */
-static kern_return_t vmsync_task_from_mem(int dev, const char *path,
-					  vm_task_t *task)
+static vmsync_kern_return_t vmsync_task_from_mem(int dev, const char *path,
+						 vmsync_task_t *task)
 {
 	struct vmsync_task_mem_args args = { 0 };
 	int ret, saved;
@@ -271,24 +263,24 @@ static kern_return_t vmsync_task_from_mem(int dev, const char *path,
 	close(args.mem_fd);
 	if (ret) {
 		errno = saved;
-		return KERN_FAILURE;
+		return VMSYNC_KERN_FAILURE;
 	}
-	if (args.kr != KERN_SUCCESS) {
+	if (args.kr != VMSYNC_KERN_SUCCESS) {
 		errno = args.error;
 		return args.kr;
 	}
 	*task = args.task;
-	return KERN_SUCCESS;
+	return VMSYNC_KERN_SUCCESS;
 }
 
 /*
  * A process whose main thread has exited while others live has no address
  * space behind /proc/PID/mem; any live thread's mem file names it.
  */
-static kern_return_t vmsync_task_from_threads(int dev, pid_t pid,
-					      vm_task_t *task)
+static vmsync_kern_return_t vmsync_task_from_threads(int dev, pid_t pid,
+						     vmsync_task_t *task)
 {
-	kern_return_t kr = KERN_INVALID_ARGUMENT;
+	vmsync_kern_return_t kr = VMSYNC_KERN_INVALID_ARGUMENT;
 	struct dirent *d;
 	char path[64];
 	int saved;
@@ -298,7 +290,7 @@ static kern_return_t vmsync_task_from_threads(int dev, pid_t pid,
 	dir = opendir(path);
 	if (!dir) {
 		errno = ESRCH;
-		return KERN_INVALID_ARGUMENT;
+		return VMSYNC_KERN_INVALID_ARGUMENT;
 	}
 	/* What an empty list says, since readdir() leaves errno at its end. */
 	errno = ESRCH;
@@ -309,7 +301,7 @@ static kern_return_t vmsync_task_from_threads(int dev, pid_t pid,
 			 (int)pid, d->d_name);
 		kr = vmsync_task_from_mem(dev, path, task);
 		/* A thread that has exited meanwhile: try the next one. */
-		if (kr != KERN_INVALID_ARGUMENT || errno != ESRCH)
+		if (kr != VMSYNC_KERN_INVALID_ARGUMENT || errno != ESRCH)
 			break;
 	}
 	saved = errno;
@@ -318,20 +310,21 @@ static kern_return_t vmsync_task_from_threads(int dev, pid_t pid,
 	return kr;
 }
 
-VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
+VMSYNC_EXPORT vmsync_kern_return_t vmsync_task_for_pid(pid_t pid,
+						       vmsync_task_t *task)
 {
-	kern_return_t kr;
+	vmsync_kern_return_t kr;
 	char path[64];
 	int dev;
 
 	*task = -1;
 	if (pid <= 0) {
 		errno = ESRCH;
-		return KERN_INVALID_ARGUMENT;
+		return VMSYNC_KERN_INVALID_ARGUMENT;
 	}
 	dev = vmsync_fd();
 	if (dev < 0)
-		return KERN_FAILURE;
+		return VMSYNC_KERN_FAILURE;
 	/*
 	 * One's own address space needs no check, and gets none from the
 	 * kernel either; but a process that is not dumpable (it changed its
@@ -339,11 +332,11 @@ VMSYNC_EXPORT kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task)
 	 */
 	if (pid == getpid()) {
 		*task = VMSYNC_TASK_SELF;
-		return KERN_SUCCESS;
+		return VMSYNC_KERN_SUCCESS;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	kr = vmsync_task_from_mem(dev, path, task);
-	if (kr == KERN_INVALID_ARGUMENT && errno == ESRCH)
+	if (kr == VMSYNC_KERN_INVALID_ARGUMENT && errno == ESRCH)
 		kr = vmsync_task_from_threads(dev, pid, task);
 	return kr;
 }
@@ -360,37 +353,37 @@ static int vmsync_is_task_handle(int fd)
 	return n == (ssize_t)sizeof(name) - 1 && !memcmp(link, name, (size_t)n);
 }
 
-VMSYNC_EXPORT kern_return_t vm_task_release(vm_task_t task)
+VMSYNC_EXPORT vmsync_kern_return_t vmsync_task_release(vmsync_task_t task)
 {
 	if (task == VMSYNC_TASK_SELF)
-		return KERN_SUCCESS;
+		return VMSYNC_KERN_SUCCESS;
 	if (task < 0 || !vmsync_is_task_handle(task) || close(task)) {
 		errno = EBADF;
-		return KERN_INVALID_TASK;
+		return VMSYNC_KERN_INVALID_TASK;
 	}
-	return KERN_SUCCESS;
+	return VMSYNC_KERN_SUCCESS;
 }
 
-VMSYNC_EXPORT const char *vmsync_kern_return_string(kern_return_t kr)
+VMSYNC_EXPORT const char *vmsync_kern_return_string(vmsync_kern_return_t kr)
 {
 	switch (kr) {
-	case KERN_SUCCESS:
+	case VMSYNC_KERN_SUCCESS:
 		return "(os/kern) successful";
-	case KERN_INVALID_ADDRESS:
+	case VMSYNC_KERN_INVALID_ADDRESS:
 		return "(os/kern) invalid address";
-	case KERN_PROTECTION_FAILURE:
+	case VMSYNC_KERN_PROTECTION_FAILURE:
 		return "(os/kern) protection failure";
-	case KERN_INVALID_ARGUMENT:
+	case VMSYNC_KERN_INVALID_ARGUMENT:
 		return "(os/kern) invalid argument";
-	case KERN_FAILURE:
+	case VMSYNC_KERN_FAILURE:
 		return "(os/kern) failure";
-	case KERN_RESOURCE_SHORTAGE:
+	case VMSYNC_KERN_RESOURCE_SHORTAGE:
 		return "(os/kern) resource shortage";
-	case KERN_MEMORY_ERROR:
+	case VMSYNC_KERN_MEMORY_ERROR:
 		return "(os/kern) memory error";
-	case KERN_ABORTED:
+	case VMSYNC_KERN_ABORTED:
 		return "(os/kern) aborted";
-	case KERN_INVALID_TASK:
+	case VMSYNC_KERN_INVALID_TASK:
 		return "(os/kern) invalid task";
 	default:
 		return "(os/kern) unknown error code";

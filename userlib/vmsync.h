@@ -5,8 +5,13 @@
  *
  * A thin library over /dev/vmsync (vmsync.ko).  Functions follow the
  * conventions of the interfaces they reproduce: the SVR4/POSIX ones return
- * 0, or -1 with errno set; the Mach ones return a kern_return_t and, when
- * it is not KERN_SUCCESS, set errno too.
+ * 0, or -1 with errno set; the Mach ones return a vmsync_kern_return_t
+ * and, when it is not VMSYNC_KERN_SUCCESS, set errno too.
+ *
+ * Every name here begins with vmsync_ or VMSYNC_, but SVR4's MC_SYNC, for
+ * vmsync_memcntl(), where the system has none.  Mach's own names
+ * (kern_return_t, vm_msync(), ...) are in <vmsync/mach.h>, which a program
+ * includes when it wants them.
  */
 #ifndef VMSYNC_H
 #define VMSYNC_H
@@ -86,52 +91,38 @@ int vmsync_cache_state(int fd, uint64_t offset, uint64_t len,
 
 /* --- Mach ------------------------------------------------------------- */
 
-typedef int kern_return_t;
-typedef int vm_task_t;			/* VMSYNC_TASK_SELF or a descriptor */
-typedef uintptr_t vm_address_t;
-typedef uintptr_t vm_size_t;
-typedef unsigned int vm_sync_t;
-
-#ifndef VM_SYNC_ASYNCHRONOUS
-#define VM_SYNC_ASYNCHRONOUS		VMSYNC_VM_SYNC_ASYNCHRONOUS
-#define VM_SYNC_SYNCHRONOUS		VMSYNC_VM_SYNC_SYNCHRONOUS
-#define VM_SYNC_INVALIDATE		VMSYNC_VM_SYNC_INVALIDATE
-#endif
-
-#ifndef KERN_SUCCESS
-#define KERN_SUCCESS			VMSYNC_KERN_SUCCESS
-#define KERN_INVALID_ADDRESS		VMSYNC_KERN_INVALID_ADDRESS
-#define KERN_PROTECTION_FAILURE		VMSYNC_KERN_PROTECTION_FAILURE
-#define KERN_INVALID_ARGUMENT		VMSYNC_KERN_INVALID_ARGUMENT
-#define KERN_FAILURE			VMSYNC_KERN_FAILURE
-#define KERN_RESOURCE_SHORTAGE		VMSYNC_KERN_RESOURCE_SHORTAGE
-#define KERN_MEMORY_ERROR		VMSYNC_KERN_MEMORY_ERROR
-#define KERN_ABORTED			VMSYNC_KERN_ABORTED
-#define KERN_INVALID_TASK		VMSYNC_KERN_INVALID_TASK
-#endif
-
 /*
- * vm_msync(target_task, address, size, sync_flags): synchronise the range
- * with its memory managers (SPEC section 3).  address and size are rounded
- * outward to pages.  Without the module: KERN_FAILURE and errno ENODEV.
+ * Mach's vm_msync and task handles, under this library's own names: the
+ * Mach ones (kern_return_t, vm_task_t, vm_msync(), KERN_*, VM_SYNC_*, ...)
+ * are in <vmsync/mach.h>, for programs that want them.
  */
-kern_return_t vm_msync(vm_task_t target_task, vm_address_t address,
-		       vm_size_t size, vm_sync_t sync_flags);
 
-/* What one vm_msync did, beyond its kern_return_t. */
+/* A Mach kern_return_t: VMSYNC_KERN_SUCCESS or a VMSYNC_KERN_* error. */
+typedef int vmsync_kern_return_t;
+/* A task: VMSYNC_TASK_SELF or a descriptor from vmsync_task_for_pid(). */
+typedef int vmsync_task_t;
+
+/* What one vmsync_vm_msync() did, beyond its vmsync_kern_return_t. */
 struct vmsync_vm_msync_result {
 	int error;				/* first errno seen, or 0 */
 	unsigned long long pages_returned;	/* to their pagers */
 	unsigned long long pages_discarded;	/* from the page cache */
 };
 
-/* As vm_msync(), with *result filled in (result may be NULL). */
-kern_return_t vmsync_vm_msync(vm_task_t target_task, vm_address_t address,
-			      vm_size_t size, vm_sync_t sync_flags,
-			      struct vmsync_vm_msync_result *result);
+/*
+ * Mach's vm_msync(target_task, address, size, flags), with *result filled
+ * in (result may be NULL): synchronise the range with its memory managers
+ * (SPEC section 3).  flags are VMSYNC_VM_SYNC_*.  address and size are
+ * rounded outward to pages.  On failure errno is set too.  Without the
+ * module: VMSYNC_KERN_FAILURE and errno ENODEV.
+ */
+vmsync_kern_return_t vmsync_vm_msync(vmsync_task_t target_task,
+				     uintptr_t address, uintptr_t size,
+				     unsigned int flags,
+				     struct vmsync_vm_msync_result *result);
 
 /* The calling process (Mach's mach_task_self()); needs no check. */
-vm_task_t vm_task_self(void);
+vmsync_task_t vmsync_task_self(void);
 
 /*
  * A handle to process pid's address space (Mach's task_for_pid()), in
@@ -139,19 +130,23 @@ vm_task_t vm_task_self(void);
  * /proc/PID/mem (or a live thread's /proc/PID/task/TID/mem when the main
  * thread has exited): ptrace attach's, with every LSM's (Yama's
  * ptrace_scope, SELinux, AppArmor, ...).  The handle names the address
- * space the process has now, and stops working (KERN_INVALID_TASK) once it
- * exits or execs.  For the caller's own pid it is vm_task_self().
- * Refused: KERN_PROTECTION_FAILURE, errno EPERM; no such process (or no
- * /proc): KERN_INVALID_ARGUMENT, errno ESRCH; a module without task
- * handles: KERN_FAILURE, errno EOPNOTSUPP (ENOTTY before version 3).
+ * space the process has now, and stops working (VMSYNC_KERN_INVALID_TASK)
+ * once it exits or execs.  For the caller's own pid it is
+ * vmsync_task_self().  Refused: VMSYNC_KERN_PROTECTION_FAILURE, errno
+ * EPERM; no such process (or no /proc): VMSYNC_KERN_INVALID_ARGUMENT, errno
+ * ESRCH; a module without task handles: VMSYNC_KERN_FAILURE, errno
+ * EOPNOTSUPP (ENOTTY before version 3).
  */
-kern_return_t vm_task_for_pid(pid_t pid, vm_task_t *task);
+vmsync_kern_return_t vmsync_task_for_pid(pid_t pid, vmsync_task_t *task);
 
-/* Release a handle from vm_task_for_pid(); vm_task_self() needs none. */
-kern_return_t vm_task_release(vm_task_t task);
+/*
+ * Release a handle from vmsync_task_for_pid(); vmsync_task_self() needs
+ * none.
+ */
+vmsync_kern_return_t vmsync_task_release(vmsync_task_t task);
 
 /* Mach's name for a kern_return_t, as mach_error_string() gives it. */
-const char *vmsync_kern_return_string(kern_return_t kr);
+const char *vmsync_kern_return_string(vmsync_kern_return_t kr);
 
 /*
  * The process-wide descriptor for /dev/vmsync, opened on first use with
