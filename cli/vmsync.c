@@ -883,9 +883,10 @@ static int sync_file(const char *path, uint64_t off, uint64_t len,
 	int fd, prot = PROT_READ | PROT_WRITE;
 	char fl[64];
 
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO given by mistake must not hang the open. */
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == ETXTBSY)) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		prot = PROT_READ;
 	}
 	if (fd < 0) {

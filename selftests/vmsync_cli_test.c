@@ -421,6 +421,17 @@ TEST_F(cli, exit_codes)
 	EXPECT_EQ(EXIT_FILES, run_as(&r, NOBODY, "status", self->path, (const char *)NULL));
 	EXPECT_NE(NULL, strstr(r.err, "Operation not permitted")) TH_LOG("%s", r.err);
 	EXPECT_EQ(0, run_as(&r, (uid_t)-1, "status", self->path, (const char *)NULL));
+
+	/*
+	 * A FIFO only readable to the caller: sync falls back to O_RDONLY,
+	 * which must not wait for a writer, and refuses it.
+	 */
+	snprintf(missing, sizeof(missing), "%s.fifo", self->path);
+	ASSERT_OK(mkfifo(missing, 0444));
+	EXPECT_EQ(EXIT_FILES, run_as(&r, NOBODY, "sync", missing, (const char *)NULL));
+	EXPECT_NE(NULL, strstr(r.err, "not a regular file")) TH_LOG("%s", r.err);
+	EXPECT_EQ(EXIT_FILES, run_as(&r, NOBODY, "status", missing, (const char *)NULL));
+	unlink(missing);
 }
 
 /* help and --version. */
