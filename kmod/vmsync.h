@@ -181,6 +181,7 @@ int vmsync_redirty_failed(struct address_space *mapping, loff_t start,
 			  loff_t end, u64 *pages);
 bool vmsync_bdev_held(struct address_space *mapping);
 bool vmsync_ext4_file(const struct inode *inode);
+bool vmsync_could_write(struct file *file);
 bool vmsync_buffers_busy(struct folio *folio);
 
 /* vmsync_engine.c */

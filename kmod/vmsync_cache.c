@@ -83,6 +83,22 @@ bool vmsync_ext4_file(const struct inode *inode)
 }
 
 /**
+ * vmsync_could_write - could the caller write @file's data itself?
+ * @file: a file the caller has, through a descriptor or a mapping
+ *
+ * As its owner, or because it may open it for writing: then nothing the
+ * module does to the file's page cache (dropping its pages, telling which
+ * are dirty) goes beyond what the caller's own write() could do or learn.
+ * The other ways a caller may write the file, a descriptor opened for
+ * writing and a shared writable mapping, are for the callers to check.
+ */
+bool vmsync_could_write(struct file *file)
+{
+	return file_owner_or_capable(file) ||
+	       file_permission(file, MAY_WRITE) == 0;
+}
+
+/**
  * vmsync_buffers_busy - does anyone use the buffers of a locked folio?
  * @folio: the folio
  *

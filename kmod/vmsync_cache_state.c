@@ -42,11 +42,7 @@ struct vmsync_state_counts {
  */
 static bool vmsync_may_see_cache(struct file *file)
 {
-	if (file->f_mode & FMODE_WRITE)
-		return true;
-	if (file_owner_or_capable(file))
-		return true;
-	return file_permission(file, MAY_WRITE) == 0;
+	return (file->f_mode & FMODE_WRITE) || vmsync_could_write(file);
 }
 
 /*

@@ -238,8 +238,7 @@ static bool vmsync_may_evict(const struct vmsync_walk *w,
 		return true;
 	if (!w->foreign && (seg->file->f_mode & FMODE_WRITE))
 		return true;
-	return file_owner_or_capable(seg->file) ||
-	       !file_permission(seg->file, MAY_WRITE);
+	return vmsync_could_write(seg->file);
 }
 
 /*
