@@ -6,9 +6,9 @@
  * device file system: vmsync-demo [dir].
  *
  * It uses the library's public API, <vmsync.h>, and nothing else of this
- * tree; to look at the disk and the page flags from outside it has small
- * helpers of its own (FIEMAP and O_DIRECT, /proc/self/pagemap and
- * /proc/kpageflags).
+ * tree: the page cache's state comes from vmsync_cache_state(); to look at
+ * the disk from outside it has small helpers of its own (FIEMAP and
+ * O_DIRECT).
  */
 #define _GNU_SOURCE	/* O_DIRECT */
 
@@ -29,7 +29,6 @@
 
 #include <linux/fiemap.h>
 #include <linux/fs.h>
-#include <linux/kernel-page-flags.h>
 
 #include <vmsync.h>
 
@@ -154,32 +153,14 @@ static int demo_disk_io(int disk, int fd, size_t page, void *buf, int write_it)
 	return n == (ssize_t)demo_page ? 0 : -1;
 }
 
-/* Is the page mapped at addr dirty (/proc/self/pagemap, /proc/kpageflags)? */
-static int demo_page_dirty(const void *addr)
+/* Is page 'page' of fd dirty in the page cache?  "?" if it cannot be told. */
+static const char *page_dirty(int fd, size_t page)
 {
-	const uint64_t pfn_mask = (1ULL << 55) - 1;
-	uint64_t entry = 0, flags = 0;
-	int fd;
+	struct vmsync_cache_counts c;
 
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &entry, sizeof(entry),
-		  (off_t)((uintptr_t)addr / demo_page * sizeof(entry))) !=
-	    sizeof(entry))
-		entry = 0;
-	close(fd);
-	/* Bit 63: present; bits 0-54: the PFN (zero without CAP_SYS_ADMIN). */
-	if (!(entry >> 63) || !(entry & pfn_mask))
-		return 0;
-	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &flags, sizeof(flags),
-		  (off_t)((entry & pfn_mask) * sizeof(flags))) != sizeof(flags))
-		flags = 0;
-	close(fd);
-	return !!(flags & (1ULL << KPF_DIRTY));
+	if (vmsync_cache_state(fd, page * demo_page, demo_page, NULL, 0, &c))
+		return "?";
+	return c.nr_dirty ? "yes" : "no";
 }
 
 static void restore_writeback(void)
@@ -222,11 +203,6 @@ static void disk_fill(int disk, int fd, size_t page, char c)
 	free(buf);
 }
 
-static const char *yes(int b)
-{
-	return b ? "yes" : "no";
-}
-
 static void demo_async(int disk, int fd, char *map)
 {
 	double t0, t1;
@@ -240,7 +216,7 @@ static void demo_async(int disk, int fd, char *map)
 		die("msync");
 	sleep(2);
 	printf("   Linux msync(MS_ASYNC):   2 s later the page is dirty: %s, on disk: '%c' -> %s\n",
-	       yes(demo_page_dirty(map)),
+	       page_dirty(fd, 0),
 	       disk_byte(disk, fd, 0),
 	       disk_byte(disk, fd, 0) == 'a' ? "written" : "nothing written");
 
