@@ -494,34 +494,42 @@ TEST(stats)
 #define TRACEFS		"/sys/kernel/tracing"
 
 /*
- * trace -n 3: three lines, each one of the module's events, while this
- * process makes msync calls; the events' enable state is put back.
+ * Run "vmsync trace ARGS..." with its output into out, making msync calls
+ * on a mapping of fd every 50 ms until it exits (killed after 60 s).  Its
+ * wait status, or -1.
  */
-TEST_F(cli, trace)
+static int trace_while_syncing(int fd, char *out, size_t len, ...)
 {
-	char before[8] = "", after[8] = "", out[65536];
+	const char *argv[8] = { "vmsync", "trace" };
 	FILE *f = tmpfile();
-	char *p, *line, *save = NULL;
-	int st = -1, lines = 0;
+	int st = -1, argc = 2;
+	const char *arg;
+	va_list ap;
 	double t0;
 	pid_t pid;
+	char *p;
 
-	ASSERT_NE(NULL, f);
-	ASSERT_OK(vt_read_file(TRACEFS "/events/vmsync/vmsync_call_done/enable",
-			       before, sizeof(before)));
+	va_start(ap, len);
+	while ((arg = va_arg(ap, const char *)) && argc < 7)
+		argv[argc++] = arg;
+	va_end(ap);
+	if (!f)
+		return -1;
 	p = mmap(NULL, NPAGES * vt_page, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 self->fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+		 fd, 0);
+	if (p == MAP_FAILED) {
+		fclose(f);
+		return -1;
+	}
 	fflush(NULL);
 	pid = fork();
-	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		dup2(fileno(f), 1);
-		execl(cli(), "vmsync", "trace", "-n", "3", (char *)NULL);
+		execv(cli(), (char **)argv);
 		_exit(127);
 	}
 	t0 = vt_now();
-	while (waitpid(pid, &st, WNOHANG) == 0) {
+	while (pid > 0 && waitpid(pid, &st, WNOHANG) == 0) {
 		if (vt_now() - t0 > 60) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
@@ -532,9 +540,26 @@ TEST_F(cli, trace)
 		usleep(50000);
 	}
 	munmap(p, NPAGES * vt_page);
-	ASSERT_TRUE(WIFEXITED(st));
+	slurp(f, out, len);
+	return pid > 0 ? st : -1;
+}
+
+/*
+ * trace -n 3: three lines, each one of the module's events, while this
+ * process makes msync calls; the events' enable state is put back.
+ */
+TEST_F(cli, trace)
+{
+	char before[8] = "", after[8] = "", out[65536];
+	char *line, *save = NULL;
+	int st, lines = 0;
+
+	ASSERT_OK(vt_read_file(TRACEFS "/events/vmsync/vmsync_call_done/enable",
+			       before, sizeof(before)));
+	st = trace_while_syncing(self->fd, out, sizeof(out), "-n", "3",
+				 (const char *)NULL);
+	ASSERT_TRUE(st != -1 && WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	slurp(f, out, sizeof(out));
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		lines++;
@@ -567,16 +592,10 @@ static void noise(int fd)
 TEST_F(cli, trace_pid)
 {
 	char pid_s[16], want[32], out[65536];
-	FILE *f = tmpfile();
-	char *p, *line, *save = NULL;
-	int st = -1, lines = 0;
-	pid_t pid, other;
-	double t0;
+	char *line, *save = NULL;
+	int st, lines = 0;
+	pid_t other;
 
-	ASSERT_NE(NULL, f);
-	p = mmap(NULL, NPAGES * vt_page, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 self->fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
 	other = fork();
 	ASSERT_LE(0, other);
 	if (other == 0)
@@ -584,32 +603,12 @@ TEST_F(cli, trace_pid)
 	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
 	/* "comm-PID" ends the field before "[cpu]". */
 	snprintf(want, sizeof(want), "-%d ", getpid());
-	fflush(NULL);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		dup2(fileno(f), 1);
-		execl(cli(), "vmsync", "trace", "--pid", pid_s, "-n", "4",
-		      (char *)NULL);
-		_exit(127);
-	}
-	t0 = vt_now();
-	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (vt_now() - t0 > 60) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			break;
-		}
-		p[0]++;
-		vmsync_msync(p, NPAGES * vt_page, MS_SYNC);
-		usleep(50000);
-	}
+	st = trace_while_syncing(self->fd, out, sizeof(out), "--pid", pid_s,
+				 "-n", "4", (const char *)NULL);
 	kill(other, SIGKILL);
 	waitpid(other, NULL, 0);
-	munmap(p, NPAGES * vt_page);
-	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_TRUE(st != -1 && WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	slurp(f, out, sizeof(out));
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *br = strstr(line, " [");
